@@ -1,0 +1,28 @@
+// The public names of shared/: what both the hub and the daemons use.
+export { Failure, FirstError, isThenable } from './async/failure.js';
+export { deferredList, gatherResults } from './async/deferred-list.js';
+export type { DeferredListOptions, ResultEntry } from './async/deferred-list.js';
+export { NJobs } from './async/njobs.js';
+export { drive, driveLater, Driver } from './async/driver.js';
+export type { DriveGenerator } from './async/driver.js';
+export { ERROR_CODES, RemoteError, ZHubError, isExpectedError } from './errors.js';
+export type { ErrorCode, ZHubErrorOptions } from './errors.js';
+export { DEFAULT_CLIENT_LIMITS, DEFAULT_HUB_LIMITS, DEFAULT_RPC_LIMITS } from './limits.js';
+export type { ClientLimits, HubLimits, RpcLimits } from './limits.js';
+export { systemClock } from './clock.js';
+export type { Clock, TimerHandle } from './clock.js';
+export { Backoff } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
+export { createLogger, silentLogger } from './logger.js';
+export type { Logger } from './logger.js';
+export { Broker } from './rpc/broker.js';
+export type { BrokerOptions, BrokerStats, CloseInfo } from './rpc/broker.js';
+export { Referenceable, remoteMethodsOf } from './rpc/referenceable.js';
+export type { MethodTable, RemoteMethod } from './rpc/referenceable.js';
+export { RemoteReference } from './rpc/remote-reference.js';
+export type { CallOptions } from './rpc/remote-reference.js';
+export { registerCopyable } from './rpc/copyable.js';
+export { CloseCode, Op, PROTOCOL_VERSION } from './rpc/protocol.js';
+export type { Transport, TransportHandlers } from './rpc/transport.js';
+export { WsTransport } from './rpc/ws-transport.js';
+export { exceedsDepth } from './rpc/frame-reader.js';
