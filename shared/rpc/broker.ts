@@ -537,7 +537,8 @@ export class Broker implements RefOwnerLink, RefContext {
       known.receipts++;
       return known;
     }
-    if (this.imports.size >= this.limits.maxExportedRefs) {
+    // The peer's root (id 0) does not count against the cap.
+    if (this.imports.size > this.limits.maxExportedRefs) {
       throw new ZHubError('HUB_ERR_TOO_MANY_REFS', 'the peer sent more references than this side keeps');
     }
     const ref = new RemoteReference(this, id);
