@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   HUB_ERR_NO_SUCH_MONITOR: 'No monitor (collector) of that name is known to the hub.',
   HUB_ERR_BAD_ARGUMENT: 'An argument has the wrong type or value.',
   HUB_ERR_REMOTE: 'The remote side raised an error that carried no code of its own.',
+  HUB_ERR_TOO_MANY_CONNECTIONS: 'The hub holds its maximum number of daemon connections.',
   HUB_ERR_SHUTTING_DOWN: 'The hub is shutting down and accepts no new work.',
   HUB_ERR_CONFIG: 'The configuration or a command-line option is invalid.',
   HUB_ERR_SERVICE_LOAD: 'A service module could not be loaded or registered.',
@@ -48,6 +49,7 @@ const RETRYABLE: ReadonlySet<string> = new Set<ErrorCode>([
   'HUB_ERR_TOO_MANY_CALLS',
   'HUB_ERR_RATE_LIMITED',
   'HUB_ERR_SHUTTING_DOWN',
+  'HUB_ERR_TOO_MANY_CONNECTIONS',
   'HUB_ERR_DEAD_REFERENCE',
 ]);
 

@@ -6,15 +6,30 @@ function clampReason(reason: string): string {
   return Buffer.byteLength(reason) <= 123 ? reason : Buffer.from(reason).subarray(0, 120).toString();
 }
 
-/** A {@link Transport} over a `ws` WebSocket (server side from fastify, or a client socket). */
+/**
+ * A {@link Transport} over a `ws` WebSocket (server side from fastify, or a client socket).
+ * It listens from construction and holds what arrives until `attach`: ws can deliver the
+ * peer's first frame on the tick after 'open', before a promise continuation could attach.
+ */
 export class WsTransport implements Transport {
   private handlers: TransportHandlers | undefined;
+  private early: [data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean][] = [];
+  private earlyClose: [code: number, reason: string] | undefined;
   private closedReported = false;
 
   constructor(
     private readonly ws: WebSocket,
     readonly remoteAddress: string,
-  ) {}
+  ) {
+    ws.on('message', (data, isBinary) => {
+      if (this.handlers) this.handlers.message(data, isBinary);
+      else if (this.early.length < 16) this.early.push([data, isBinary]);
+      else ws.terminate(); // a peer flooding before we are ready is not a peer we want
+    });
+    ws.on('close', (code, reason) => this.reportClose(code, reason.toString()));
+    // Errors are always followed by 'close'; the listener keeps ws from throwing them.
+    ws.on('error', () => undefined);
+  }
 
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
@@ -22,11 +37,11 @@ export class WsTransport implements Transport {
 
   attach(handlers: TransportHandlers): void {
     this.handlers = handlers;
-    this.ws.on('message', (data, isBinary) => handlers.message(data, isBinary));
-    this.ws.on('close', (code, reason) => this.reportClose(code, reason.toString()));
-    // Errors are always followed by 'close'; the listener keeps ws from throwing them.
-    this.ws.on('error', () => undefined);
-    if (this.ws.readyState === this.ws.CLOSED) this.reportClose(1006, 'closed before attach');
+    const early = this.early;
+    this.early = [];
+    for (const [data, isBinary] of early) handlers.message(data, isBinary);
+    if (this.earlyClose) this.reportClose(...this.earlyClose);
+    else if (this.ws.readyState === this.ws.CLOSED) this.reportClose(1006, 'closed before attach');
   }
 
   send(frame: string): void {
@@ -53,6 +68,10 @@ export class WsTransport implements Transport {
   }
 
   private reportClose(code: number, reason: string): void {
+    if (this.handlers === undefined) {
+      this.earlyClose = [code, reason];
+      return;
+    }
     if (this.closedReported) return;
     this.closedReported = true;
     this.handlers?.close(code, reason);

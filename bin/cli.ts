@@ -1,0 +1,21 @@
+import { Command } from 'commander';
+import { hubCommand } from './commands/hub.js';
+import { userCommand } from './commands/user.js';
+import { sumCommand } from './commands/sum.js';
+import { callCommand } from './commands/call.js';
+
+const program = new Command('zhub')
+  .description('zhub: a hub with pluggable remote services, and the collector daemons that attach to it')
+  .showHelpAfterError()
+  .addCommand(hubCommand())
+  .addCommand(userCommand())
+  .addCommand(sumCommand())
+  .addCommand(callCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const e = err as { code?: string; message?: string };
+  console.error(`zhub: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`);
+  process.exit(1);
+}

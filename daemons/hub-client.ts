@@ -1,0 +1,373 @@
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import type { Clock, ClientLimits, CloseInfo, Logger, RemoteReference, RpcLimits, TimerHandle } from '../shared/index.js';
+import {
+  Backoff,
+  Broker,
+  CloseCode,
+  DEFAULT_CLIENT_LIMITS,
+  DEFAULT_RPC_LIMITS,
+  deferredList,
+  FirstError,
+  Referenceable,
+  silentLogger,
+  systemClock,
+  ZHubError,
+} from '../shared/index.js';
+import { ServiceProxy } from './service-proxy.js';
+import { wsConnector, type Connector } from './ws-connect.js';
+
+export interface HubClientOptions {
+  /** The hub's daemon endpoint, e.g. `ws://127.0.0.1:8789/hub`. */
+  url: string;
+  username: string;
+  password: string;
+  /** The monitor (collector) whose services this daemon uses (default `localhost`). */
+  monitor?: string;
+  /** This daemon's name, shown on the hub (default `<type>@<hostname>`). */
+  name?: string;
+  /** Collector type, e.g. `port` (default `daemon`). */
+  type?: string;
+  /** What the hub reaches as this daemon's root object. */
+  root?: Referenceable;
+  clock?: Clock;
+  logger?: Logger;
+  limits?: Partial<ClientLimits>;
+  rpcLimits?: Partial<RpcLimits>;
+  /** Opens transports; defaults to `ws`. */
+  connector?: Connector;
+  /** Random source for backoff jitter (tests). */
+  random?: () => number;
+}
+
+export type ClientState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'failed' | 'closed';
+
+/** Error codes after which retrying cannot help: the client stops and reports. */
+const FATAL = new Set([
+  'HUB_ERR_AUTH_FAILED',
+  'HUB_ERR_PROTOCOL_VERSION',
+  'HUB_ERR_NO_SUCH_SERVICE',
+  'HUB_ERR_NO_SUCH_MONITOR',
+  'HUB_ERR_BAD_ARGUMENT',
+  'HUB_ERR_CONFIG',
+]);
+
+export interface HubClientEvents {
+  connect: [{ url: string; reconnect: boolean }];
+  disconnect: [CloseInfo];
+  reconnecting: [{ delayMs: number; error: Error }];
+  fatal: [ZHubError];
+}
+
+/**
+ * A daemon's connection to the hub: connect, log in, acquire services; keep-alive pings;
+ * reconnect with backoff, logging in again and re-acquiring every service (with its
+ * listener) by itself, so user code keeps working. A fatal error (bad credentials, unknown
+ * service) stops retrying and is reported through the `fatal` event.
+ */
+export class HubClient extends EventEmitter<HubClientEvents> {
+  private _state: ClientState = 'idle';
+  private broker: Broker | undefined;
+  private avatar: RemoteReference | undefined;
+  private readonly services = new Map<string, ServiceProxy>();
+  private readonly backoff: Backoff;
+  private readonly limits: ClientLimits;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly connector: Connector;
+  private readonly root: Referenceable;
+  private retryTimer: TimerHandle | undefined;
+  private pingTimer: TimerHandle | undefined;
+  private everConnected = false;
+  private failure: ZHubError | undefined;
+  private lastError: Error | undefined;
+  private waiters = new Set<{ resolve: () => void; reject: (err: Error) => void }>();
+
+  readonly monitor: string;
+  readonly name: string;
+  readonly type: string;
+
+  constructor(private readonly options: HubClientOptions) {
+    super();
+    this.limits = { ...DEFAULT_CLIENT_LIMITS, ...options.limits };
+    this.clock = options.clock ?? systemClock;
+    this.log = options.logger ?? silentLogger();
+    this.monitor = options.monitor ?? 'localhost';
+    this.type = options.type ?? 'daemon';
+    this.name = options.name ?? `${this.type}@${hostname()}`;
+    this.root = options.root ?? new Referenceable();
+    this.backoff = new Backoff({
+      baseMs: this.limits.reconnectBaseMs,
+      factor: this.limits.reconnectFactor,
+      maxMs: this.limits.reconnectMaxMs,
+      ...(options.random ? { random: options.random } : {}),
+    });
+    this.connector =
+      options.connector ??
+      wsConnector({
+        maxFrameBytes: options.rpcLimits?.maxFrameBytes ?? DEFAULT_RPC_LIMITS.maxFrameBytes,
+        handshakeTimeoutMs: this.limits.connectTimeoutMs,
+      });
+  }
+
+  get state(): ClientState {
+    return this._state;
+  }
+
+  /** The current connection's broker (undefined between connections). */
+  get connection(): Broker | undefined {
+    return this.broker;
+  }
+
+  /** Starts connecting in the background. */
+  start(): void {
+    if (this._state !== 'idle') return;
+    void this.attempt();
+  }
+
+  /**
+   * Resolves once connected and logged in; rejects on a fatal error, on close, or after
+   * `timeoutMs` (HUB_ERR_TIMEOUT, naming the last connection error).
+   */
+  whenConnected(timeoutMs = this.limits.connectTimeoutMs): Promise<void> {
+    if (this._state === 'connected') return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
+    if (this._state === 'closed') return Promise.reject(new ZHubError('HUB_ERR_NOT_CONNECTED', 'client closed'));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: () => {
+          this.clock.clearTimeout(timer);
+          resolve();
+        },
+        reject: (err: Error) => {
+          this.clock.clearTimeout(timer);
+          reject(err);
+        },
+      };
+      const timer = this.clock.setTimeout(() => {
+        this.waiters.delete(waiter);
+        const why = this.lastError ? `: ${this.lastError.message}` : '';
+        reject(new ZHubError('HUB_ERR_TIMEOUT', `could not reach the hub at ${this.options.url} within ${timeoutMs} ms${why}`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  /**
+   * The service `name` of this client's monitor, as a proxy that survives reconnects. A
+   * `listener` (a Referenceable) is registered with the service now and after every reconnect.
+   */
+  async getService(name: string, opts: { listener?: Referenceable; options?: unknown } = {}): Promise<ServiceProxy> {
+    let proxy = this.services.get(name);
+    if (proxy === undefined) {
+      proxy = new ServiceProxy(name, opts.listener, opts.options);
+    }
+    if (this._state === 'connected' && this.avatar) {
+      proxy.current = await this.acquire(this.avatar, proxy);
+    } else {
+      await this.whenConnected();
+      if (this.avatar && proxy.current === undefined) proxy.current = await this.acquire(this.avatar, proxy);
+    }
+    this.services.set(name, proxy);
+    return proxy;
+  }
+
+  /** The logged-in avatar (ping, getService, listServices, whoami), if connected. */
+  get hub(): RemoteReference | undefined {
+    return this._state === 'connected' ? this.avatar : undefined;
+  }
+
+  /** Stops for good: no reconnect, pending calls rejected, timers cleared. */
+  close(): void {
+    if (this._state === 'closed') return;
+    this._state = 'closed';
+    this.clearTimers();
+    this.broker?.close(CloseCode.NORMAL, 'daemon closing');
+    this.broker = undefined;
+    this.avatar = undefined;
+    for (const p of this.services.values()) p.current = undefined;
+    this.settleWaiters(new ZHubError('HUB_ERR_NOT_CONNECTED', 'client closed'));
+  }
+
+  // ---- connection cycle ----------------------------------------------------------------------
+
+  private async attempt(): Promise<void> {
+    if (this._state === 'closed' || this._state === 'failed') return;
+    this._state = 'connecting';
+    let broker: Broker | undefined;
+    try {
+      const transport = await this.withDeadline(this.connector(this.options.url), 'connect');
+      if (this.isStopped()) {
+        transport.close(CloseCode.NORMAL, 'daemon closing');
+        return;
+      }
+      broker = new Broker({
+        transport,
+        root: this.root,
+        clock: this.clock,
+        logger: this.log,
+        limits: { handshakeTimeoutMs: this.limits.connectTimeoutMs, ...this.options.rpcLimits },
+      });
+      const b = broker;
+      broker.onClose((info) => this.onDisconnected(b, info));
+      await this.withDeadline(broker.ready, 'handshake');
+      const avatar = await broker.remoteRoot().callRemoteWithOptions<RemoteReference>(
+        { timeoutMs: this.limits.connectTimeoutMs },
+        'login',
+        this.options.username,
+        this.options.password,
+        { name: this.name, type: this.type },
+      );
+      await this.reacquire(avatar);
+      if (this.isStopped() || broker.closed) {
+        broker.close();
+        if (!this.isStopped()) throw new ZHubError('HUB_ERR_CONNECTION_LOST', 'connection lost during login');
+        return;
+      }
+      this.broker = broker;
+      this.avatar = avatar;
+      this._state = 'connected';
+      this.backoff.reset();
+      this.lastError = undefined;
+      const reconnect = this.everConnected;
+      this.everConnected = true;
+      this.log.info({ url: this.options.url, reconnect }, 'connected to the hub');
+      this.schedulePing();
+      this.settleWaiters();
+      this.emit('connect', { url: this.options.url, reconnect });
+    } catch (err) {
+      broker?.close(CloseCode.NORMAL, 'login failed');
+      this.connectFailed(err as Error);
+    }
+  }
+
+  private async reacquire(avatar: RemoteReference): Promise<void> {
+    const proxies = [...this.services.values()];
+    try {
+      const refs = await deferredList(
+        proxies.map((p) => this.acquire(avatar, p)),
+        { fireOnOneErrback: true, consumeErrors: true },
+      );
+      refs.forEach((entry, i) => ((proxies[i] as ServiceProxy).current = entry[1] as RemoteReference));
+    } catch (err) {
+      throw err instanceof FirstError ? (err.subFailure.value as Error) : err;
+    }
+  }
+
+  private acquire(avatar: RemoteReference, proxy: ServiceProxy): Promise<RemoteReference> {
+    return avatar.callRemote<RemoteReference>('getService', proxy.name, this.monitor, proxy.listener, proxy.options);
+  }
+
+  private connectFailed(err: Error): void {
+    if (this.isStopped()) return;
+    const code = (err as Partial<ZHubError>).code;
+    if (code !== undefined && FATAL.has(code)) {
+      this._state = 'failed';
+      this.failure = err instanceof ZHubError ? err : new ZHubError(code, err.message);
+      this.log.error({ err, url: this.options.url }, 'cannot use the hub; not retrying');
+      this.settleWaiters(this.failure);
+      this.emit('fatal', this.failure);
+      return;
+    }
+    this.lastError = err;
+    this.scheduleRetry(err);
+  }
+
+  private onDisconnected(broker: Broker, info: CloseInfo): void {
+    if (broker !== this.broker) return; // a failed attempt; connectFailed handles it
+    this.broker = undefined;
+    this.avatar = undefined;
+    for (const p of this.services.values()) p.current = undefined;
+    this.clearTimers();
+    if (this.isStopped()) return;
+    this.log.warn({ code: info.code, reason: info.reason, err: info.error }, 'disconnected from the hub');
+    this.emit('disconnect', info);
+    this.lastError = info.error ?? new ZHubError('HUB_ERR_CONNECTION_LOST', `closed (${info.code})`);
+    this.scheduleRetry(this.lastError);
+  }
+
+  private scheduleRetry(error: Error): void {
+    this._state = 'waiting';
+    let delayMs = this.backoff.next();
+    const retryAfter = (error as { data?: { retryAfterMs?: unknown } }).data?.retryAfterMs;
+    if (typeof retryAfter === 'number' && retryAfter > delayMs) delayMs = Math.min(retryAfter, this.limits.reconnectMaxMs);
+    this.log.info({ delayMs, err: error }, 'reconnecting after a pause');
+    this.emit('reconnecting', { delayMs, error });
+    this.retryTimer = this.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.attempt();
+    }, delayMs);
+  }
+
+  private schedulePing(): void {
+    this.pingTimer = this.clock.setTimeout(() => {
+      this.pingTimer = undefined;
+      const broker = this.broker;
+      const avatar = this.avatar;
+      if (!broker || !avatar) return;
+      avatar.callRemoteWithOptions({ timeoutMs: this.limits.pingTimeoutMs }, 'ping').then(
+        () => {
+          if (this.broker === broker) this.schedulePing();
+        },
+        (err: unknown) => {
+          if (this.broker !== broker) return;
+          // The hub stopped answering (frozen, or a black-holed network): drop the link now.
+          this.log.warn({ err }, 'hub did not answer the keep-alive ping');
+          broker.abort('HUB_ERR_TIMEOUT', CloseCode.PING_TIMEOUT, 'keep-alive ping timed out');
+        },
+      );
+    }, this.limits.pingIntervalMs);
+  }
+
+  private withDeadline<T>(p: Promise<T>, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.clock.setTimeout(
+        () => reject(new ZHubError('HUB_ERR_TIMEOUT', `${what} with ${this.options.url} took over ${this.limits.connectTimeoutMs} ms`)),
+        this.limits.connectTimeoutMs,
+      );
+      p.then(
+        (v) => {
+          this.clock.clearTimeout(timer);
+          resolve(v);
+        },
+        (err: unknown) => {
+          this.clock.clearTimeout(timer);
+          reject(err as Error);
+        },
+      );
+    });
+  }
+
+  private isStopped(): boolean {
+    return this._state === 'closed' || this._state === 'failed';
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+    if (this.pingTimer !== undefined) this.clock.clearTimeout(this.pingTimer);
+    this.retryTimer = undefined;
+    this.pingTimer = undefined;
+  }
+
+  private settleWaiters(err?: Error): void {
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const w of waiters) {
+      if (err) w.reject(err);
+      else w.resolve();
+    }
+  }
+}
+
+/** Creates a client, starts it and waits for the first login (see {@link HubClient.whenConnected}). */
+export async function connectHub(options: HubClientOptions & { waitMs?: number }): Promise<HubClient> {
+  const client = new HubClient(options);
+  client.start();
+  try {
+    await client.whenConnected(options.waitMs);
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+  return client;
+}

@@ -1,0 +1,47 @@
+import { WebSocket } from 'ws';
+import type { Transport } from '../shared/index.js';
+import { WsTransport, ZHubError } from '../shared/index.js';
+
+/** Opens a transport to `url`. Injected into the hub client so tests can use memory pairs. */
+export type Connector = (url: string) => Promise<Transport>;
+
+/** The default connector: a `ws` WebSocket, no compression, bounded incoming frames. */
+export function wsConnector(options: { maxFrameBytes: number; handshakeTimeoutMs: number }): Connector {
+  return (url) =>
+    new Promise((resolve, reject) => {
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(url, {
+          maxPayload: options.maxFrameBytes,
+          perMessageDeflate: false,
+          handshakeTimeout: options.handshakeTimeoutMs,
+        });
+      } catch (err) {
+        reject(new ZHubError('HUB_ERR_CONFIG', `invalid hub URL ${url}: ${(err as Error).message}`));
+        return;
+      }
+      const onError = (err: Error): void => {
+        cleanup();
+        reject(new ZHubError('HUB_ERR_NOT_CONNECTED', `cannot connect to ${url}: ${err.message}`, { cause: err }));
+      };
+      const onOpen = (): void => {
+        cleanup();
+        resolve(new WsTransport(ws, url));
+      };
+      const onResponse = (_req: unknown, res: { statusCode?: number }): void => {
+        cleanup();
+        ws.terminate();
+        reject(new ZHubError('HUB_ERR_NOT_CONNECTED', `hub at ${url} refused the upgrade (HTTP ${res.statusCode ?? '?'})`));
+      };
+      const cleanup = (): void => {
+        ws.off('error', onError);
+        ws.off('open', onOpen);
+        ws.off('unexpected-response', onResponse);
+        // Later errors are reported through close by WsTransport.
+        ws.on('error', () => undefined);
+      };
+      ws.once('error', onError);
+      ws.once('open', onOpen);
+      ws.once('unexpected-response', onResponse);
+    });
+}

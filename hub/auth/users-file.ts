@@ -1,0 +1,104 @@
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { ZHubError } from '../../shared/index.js';
+import { hashPassword, randomPassword, verifyPassword, type PasswordHash } from './password-hash.js';
+
+const hashSchema = z.object({
+  salt: z.string().min(1),
+  hash: z.string().min(1),
+  N: z.number().int().min(1024).max(2 ** 20),
+  r: z.number().int().min(1).max(32),
+  p: z.number().int().min(1).max(16),
+});
+
+const fileSchema = z.object({
+  version: z.literal(1),
+  users: z.record(z.string(), hashSchema),
+});
+
+/** User names: what an operator can type and a log line can show safely. */
+export const USER_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+/**
+ * The hub's credentials (ZenHub's hubpasswd, but holding salted scrypt hashes, never
+ * passwords). Kept in memory; `save()` writes the file atomically with mode 0600.
+ */
+export class UserStore {
+  private readonly users = new Map<string, PasswordHash>();
+  // Verifying an unknown user costs the same as a known one: no timing oracle for names.
+  private readonly decoy: Promise<PasswordHash> = hashPassword(randomPassword());
+
+  constructor(private readonly path?: string) {}
+
+  /** Loads `path`. Throws HUB_ERR_USERS_FILE when it is unreadable or malformed. */
+  static async load(path: string): Promise<UserStore> {
+    let parsed: z.infer<typeof fileSchema>;
+    try {
+      parsed = fileSchema.parse(JSON.parse(await readFile(path, 'utf8')));
+    } catch (err) {
+      throw new ZHubError('HUB_ERR_USERS_FILE', `users file ${path} is unreadable or malformed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    const store = new UserStore(path);
+    for (const [name, hash] of Object.entries(parsed.users)) store.users.set(name, hash);
+    return store;
+  }
+
+  /**
+   * Loads `path`, or creates it with user `admin` and a random password when it does not exist.
+   * `generatedPassword` is set only on creation, so the caller can print it once.
+   */
+  static async open(path: string): Promise<{ store: UserStore; generatedPassword?: string }> {
+    try {
+      return { store: await UserStore.load(path) };
+    } catch (err) {
+      if ((err as { cause?: { code?: string } }).cause?.code !== 'ENOENT') throw err;
+    }
+    const store = new UserStore(path);
+    const generatedPassword = randomPassword();
+    await store.set('admin', generatedPassword);
+    await store.save();
+    return { store, generatedPassword };
+  }
+
+  list(): string[] {
+    return [...this.users.keys()].sort();
+  }
+
+  has(name: string): boolean {
+    return this.users.has(name);
+  }
+
+  async set(name: string, password: string): Promise<void> {
+    if (!USER_NAME.test(name)) {
+      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'user names are 1-64 letters, digits or _ . @ -');
+    }
+    if (password.length < 8 || password.length > 1024) {
+      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'passwords are 8 to 1024 characters');
+    }
+    this.users.set(name, await hashPassword(password));
+  }
+
+  remove(name: string): boolean {
+    return this.users.delete(name);
+  }
+
+  /** True only for a known user with the right password. Same cost either way. */
+  async verify(name: string, password: string): Promise<boolean> {
+    const stored = this.users.get(name);
+    const ok = await verifyPassword(password, stored ?? (await this.decoy));
+    return ok && stored !== undefined;
+  }
+
+  async save(): Promise<void> {
+    if (this.path === undefined) return;
+    const body = JSON.stringify({ version: 1, users: Object.fromEntries(this.users) }, null, 2) + '\n';
+    await mkdir(dirname(this.path), { recursive: true });
+    const tmp = `${this.path}.tmp-${process.pid}`;
+    await writeFile(tmp, body, { mode: 0o600 });
+    await chmod(tmp, 0o600);
+    await rename(tmp, this.path);
+  }
+}

@@ -1,0 +1,79 @@
+import websocket from '@fastify/websocket';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../shared/index.js';
+import { DEFAULT_RPC_LIMITS, PROTOCOL_VERSION, silentLogger, WsTransport } from '../shared/index.js';
+import { UserStore } from './auth/users-file.js';
+import { Hub, type HubCoreOptions } from './hub.js';
+import type { ServiceClass } from './hub-service.js';
+
+export interface HubOptions extends Partial<HubCoreOptions> {
+  /** Register the services in zhub's services/ folder (default true). */
+  builtinServices?: boolean;
+  /** More service classes to register. */
+  services?: ServiceClass[];
+  /** Folders of service modules to load (`--services DIR`). */
+  servicesDirs?: string[];
+  /** The WebSocket path daemons connect to (default `/hub`). */
+  path?: string;
+}
+
+/** A built hub: the fastify app (not listening) and the hub logic behind `/hub`. */
+export interface ZHub {
+  app: FastifyInstance;
+  hub: Hub;
+  registerService(Class: ServiceClass, name?: string): string;
+  /** Closes daemon connections, services and the HTTP server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a hub: fastify with @fastify/websocket, the daemon endpoint at `/hub`, and the
+ * services. Never listens: the caller (main, or a test on 127.0.0.1:0) does.
+ */
+export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
+  const log: Logger = options.logger ?? silentLogger();
+  const hub = new Hub({ ...options, logger: log, users: options.users ?? new UserStore() });
+  if (options.builtinServices !== false) {
+    // Loaded lazily: services/ imports hub/, so a static import here would be a cycle.
+    const { builtinServices } = await import('../services/index.js');
+    for (const Class of builtinServices) hub.registerService(Class);
+  }
+  for (const Class of options.services ?? []) hub.registerService(Class);
+  for (const dir of options.servicesDirs ?? []) await hub.registry.loadDirectory(dir);
+
+  const maxFrameBytes = options.rpcLimits?.maxFrameBytes ?? DEFAULT_RPC_LIMITS.maxFrameBytes;
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance;
+  await app.register(websocket, {
+    // ws closes a connection whose incoming message exceeds maxPayload with 1009.
+    options: { maxPayload: maxFrameBytes, perMessageDeflate: false },
+  });
+
+  const path = options.path ?? '/hub';
+  app.get(
+    path,
+    {
+      websocket: true,
+      // Refuse before the upgrade when full or closing: cheaper than accepting to hang up.
+      preValidation: async (_req, reply) => {
+        if (!hub.accepting) await reply.code(503).header('retry-after', '5').send({ error: 'hub not accepting connections' });
+      },
+    },
+    (socket, req) => {
+      hub.accept(new WsTransport(socket, req.socket.remoteAddress ?? 'unknown'));
+    },
+  );
+  app.get('/health', () => ({ status: 'ok' }));
+  app.get('/', () => ({ name: 'zhub', protocol: PROTOCOL_VERSION, daemons: path, services: hub.registry.names() }));
+
+  let closed: Promise<void> | undefined;
+  return {
+    app,
+    hub,
+    registerService: (Class, name) => hub.registerService(Class, name),
+    close: () =>
+      (closed ??= (async () => {
+        await hub.close();
+        await app.close();
+      })()),
+  };
+}

@@ -1,0 +1,75 @@
+import type { Clock, Logger, RemoteReference } from '../shared/index.js';
+import { Referenceable } from '../shared/index.js';
+
+/** What the hub gives each service instance. */
+export interface ServiceContext {
+  /** The service's registered name. */
+  name: string;
+  /** The collector ("monitor") this instance serves: one instance per (monitor, service). */
+  monitor: string;
+  /** A child logger bound to `{ service, monitor }`. */
+  log: Logger;
+  clock: Clock;
+}
+
+/** The identity of the daemon on the other end of a call (see `static withCaller`). */
+export interface Caller {
+  /** The authenticated user. */
+  user: string;
+  /** The daemon's own name, given at login. */
+  daemon: string;
+  /** The daemon's collector type, given at login (e.g. `port`). */
+  type: string;
+  /** The peer address. */
+  address: string;
+}
+
+/**
+ * Base class of every hub service (ZenHub's HubService). Methods named `remote_<name>` are
+ * callable by daemons as `callRemote('<name>', ...)`; nothing else is.
+ *
+ * A daemon that passed a listener to `getService` is in `this.listeners`; push to it with
+ * `listener.callRemote(...)`. Listeners are removed when their connection drops.
+ *
+ * A method listed in the class's static `withCaller` array receives the {@link Caller} as its
+ * first argument, before the wire arguments: identity comes from the session, never from
+ * what the daemon sends.
+ */
+export class HubService extends Referenceable {
+  /** Name to register under; defaults to the class name. */
+  static serviceName?: string;
+
+  readonly name: string;
+  readonly monitor: string;
+  readonly log: Logger;
+  protected readonly clock: Clock;
+  readonly listeners: RemoteReference[] = [];
+  readonly listenerOptions = new Map<RemoteReference, unknown>();
+
+  constructor(ctx: ServiceContext) {
+    super();
+    this.name = ctx.name;
+    this.monitor = ctx.monitor;
+    this.log = ctx.log;
+    this.clock = ctx.clock;
+  }
+
+  /** Called by the hub when a daemon passes a listener to getService. */
+  addListener(listener: RemoteReference, options?: unknown): void {
+    if (!this.listeners.includes(listener)) this.listeners.push(listener);
+    this.listenerOptions.set(listener, options);
+  }
+
+  /** Called by the hub when the listener's connection drops. */
+  removeListener(listener: RemoteReference): void {
+    const i = this.listeners.indexOf(listener);
+    if (i >= 0) this.listeners.splice(i, 1);
+    this.listenerOptions.delete(listener);
+  }
+
+  /** Called when the hub shuts down; release timers and handles here. */
+  close(): void | Promise<void> {}
+}
+
+/** A class that can be registered as a hub service. */
+export type ServiceClass = (new (ctx: ServiceContext) => HubService) & { serviceName?: string };

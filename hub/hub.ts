@@ -1,0 +1,167 @@
+import type { Clock, HubLimits, Logger, RpcLimits, TimerHandle, Transport } from '../shared/index.js';
+import { Broker, CloseCode, DEFAULT_HUB_LIMITS, silentLogger, systemClock, ZHubError } from '../shared/index.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import type { UserStore } from './auth/users-file.js';
+import { HubAvatar, type ServiceBroker } from './hub-avatar.js';
+import type { HubService, ServiceClass } from './hub-service.js';
+import { LoginRoot, type LoginAuthority, type LoginInfo } from './login-root.js';
+import type { MonitorDirectory } from './monitors.js';
+import { StaticMonitors } from './monitors.js';
+import { ServiceRegistry } from './service-registry.js';
+import { Session } from './session.js';
+
+export interface HubCoreOptions {
+  users: UserStore;
+  logger?: Logger;
+  clock?: Clock;
+  monitors?: MonitorDirectory;
+  limits?: Partial<HubLimits>;
+  rpcLimits?: Partial<RpcLimits>;
+  /** Send error stacks to daemons (off by default: stacks can reveal internals). */
+  tracebacks?: boolean;
+}
+
+/**
+ * The hub's connection logic, independent of HTTP: it accepts transports, runs login, and
+ * hands out services. `buildHub` wires it to fastify; tests may drive it with in-memory
+ * transports.
+ */
+export class Hub implements LoginAuthority, ServiceBroker {
+  readonly registry: ServiceRegistry;
+  readonly sessions = new Set<Session>();
+  readonly limits: HubLimits;
+  readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly users: UserStore;
+  private readonly monitors: MonitorDirectory;
+  private readonly limiter: LoginLimiter;
+  private readonly loginTimers = new Map<Session, TimerHandle>();
+  private nextSessionId = 1;
+  private closing = false;
+
+  constructor(private readonly options: HubCoreOptions) {
+    this.log = options.logger ?? silentLogger();
+    this.clock = options.clock ?? systemClock;
+    this.users = options.users;
+    this.monitors = options.monitors ?? new StaticMonitors();
+    this.limits = { ...DEFAULT_HUB_LIMITS, ...options.limits };
+    this.registry = new ServiceRegistry(this.log, this.clock);
+    this.limiter = new LoginLimiter(
+      this.clock,
+      this.limits.maxLoginFailures,
+      this.limits.loginFailureWindowMs,
+      this.limits.loginLimiterEntries,
+    );
+  }
+
+  /** Registers a service class (name: its static `serviceName`, else the class name). */
+  registerService(Class: ServiceClass, name?: string): string {
+    return this.registry.register(Class, name);
+  }
+
+  /** True when another connection may be accepted. */
+  get accepting(): boolean {
+    return !this.closing && this.sessions.size < this.limits.maxConnections;
+  }
+
+  /** Takes over a new connection: its broker, its login deadline, its cleanup. */
+  accept(transport: Transport): Session {
+    const session = new Session(this.nextSessionId++, transport.remoteAddress, this.clock.now());
+    session.broker = new Broker({
+      transport,
+      root: new LoginRoot(this, session),
+      clock: this.clock,
+      logger: this.log.child({ session: session.id }),
+      limits: this.options.rpcLimits,
+      tracebacks: this.options.tracebacks ?? false,
+      caller: session,
+    });
+    if (!this.accepting) {
+      const why = this.closing ? 'hub shutting down' : 'too many connections';
+      session.broker.abort(this.closing ? 'HUB_ERR_SHUTTING_DOWN' : 'HUB_ERR_TOO_MANY_CONNECTIONS', CloseCode.SHUTTING_DOWN, why);
+      return session;
+    }
+    this.sessions.add(session);
+    this.loginTimers.set(
+      session,
+      this.clock.setTimeout(() => {
+        this.loginTimers.delete(session);
+        if (!session.loggedIn) {
+          session.broker.abort('HUB_ERR_LOGIN_TIMEOUT', CloseCode.LOGIN_TIMEOUT, 'no login in time');
+        }
+      }, this.limits.loginTimeoutMs),
+    );
+    session.broker.onClose((info) => {
+      this.sessions.delete(session);
+      this.clearLoginTimer(session);
+      if (session.loggedIn) {
+        this.log.info({ daemon: session.daemon, user: session.user, code: info.code, err: info.error }, 'daemon disconnected');
+      }
+    });
+    return session;
+  }
+
+  /** @internal LoginAuthority */
+  async login(session: Session, username: string, password: string, info: LoginInfo): Promise<HubAvatar> {
+    if (session.loggedIn) throw new ZHubError('HUB_ERR_ALREADY_LOGGED_IN', 'this connection is already logged in');
+    const wait = this.limiter.retryAfter(session.address);
+    if (wait > 0) {
+      throw new ZHubError('HUB_ERR_RATE_LIMITED', `too many failed logins from ${session.address}; retry in ${Math.ceil(wait / 1000)} s`, {
+        data: { retryAfterMs: wait },
+      });
+    }
+    const ok = await this.users.verify(username, password);
+    if (session.broker.closed) throw new ZHubError('HUB_ERR_CONNECTION_LOST', 'connection closed during login');
+    if (!ok) {
+      this.limiter.fail(session.address);
+      session.failedLogins++;
+      this.log.warn({ user: username.slice(0, 64), peer: session.address }, 'failed login');
+      if (session.failedLogins >= this.limits.maxLoginFailuresPerConnection) {
+        // Answer first, then hang up: the client learns why.
+        setImmediate(() => session.broker.abort('HUB_ERR_AUTH_FAILED', CloseCode.AUTH_FAILED, 'too many failed logins'));
+      }
+      // One message for unknown user and wrong password: no oracle for user names.
+      throw new ZHubError('HUB_ERR_AUTH_FAILED', 'unknown user or wrong password');
+    }
+    this.limiter.succeed(session.address);
+    session.user = username;
+    session.daemon = info.name ?? username;
+    session.type = info.type ?? 'unknown';
+    session.loggedInAt = this.clock.now();
+    this.clearLoginTimer(session);
+    this.log.info({ user: username, daemon: session.daemon, type: session.type, peer: session.address }, 'daemon logged in');
+    return new HubAvatar(this, session);
+  }
+
+  /** @internal ServiceBroker */
+  async getService(_session: Session, name: string, monitor: string): Promise<HubService> {
+    if (this.closing) throw new ZHubError('HUB_ERR_SHUTTING_DOWN', 'the hub is shutting down');
+    if (!this.registry.has(name)) throw new ZHubError('HUB_ERR_NO_SUCH_SERVICE', `no service named '${name.slice(0, 100)}'`);
+    if (!(await this.monitors.has(monitor))) {
+      throw new ZHubError('HUB_ERR_NO_SUCH_MONITOR', `no monitor named '${monitor.slice(0, 100)}'`);
+    }
+    return this.registry.instance(name, monitor);
+  }
+
+  /** @internal ServiceBroker */
+  serviceNames(): string[] {
+    return this.registry.names();
+  }
+
+  /** Tells every daemon the hub is going, closes their connections and the services. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const session of [...this.sessions]) {
+      session.broker.abort('HUB_ERR_SHUTTING_DOWN', CloseCode.SHUTTING_DOWN, 'hub shutting down');
+    }
+    for (const session of [...this.loginTimers.keys()]) this.clearLoginTimer(session);
+    await this.registry.close();
+  }
+
+  private clearLoginTimer(session: Session): void {
+    const t = this.loginTimers.get(session);
+    if (t !== undefined) this.clock.clearTimeout(t);
+    this.loginTimers.delete(session);
+  }
+}

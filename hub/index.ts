@@ -1,0 +1,17 @@
+// The public names of hub/.
+export { buildHub } from './build-hub.js';
+export type { HubOptions, ZHub } from './build-hub.js';
+export { Hub } from './hub.js';
+export type { HubCoreOptions } from './hub.js';
+export { HubService } from './hub-service.js';
+export type { Caller, ServiceClass, ServiceContext } from './hub-service.js';
+export { HubAvatar } from './hub-avatar.js';
+export { LoginRoot } from './login-root.js';
+export type { LoginInfo } from './login-root.js';
+export { StaticMonitors } from './monitors.js';
+export type { MonitorDirectory } from './monitors.js';
+export { ServiceRegistry } from './service-registry.js';
+export { Session } from './session.js';
+export { UserStore, USER_NAME } from './auth/users-file.js';
+export { LoginLimiter } from './auth/login-limiter.js';
+export { randomPassword } from './auth/password-hash.js';

@@ -1,0 +1,56 @@
+import { Referenceable, ZHubError } from '../shared/index.js';
+import type { HubAvatar } from './hub-avatar.js';
+import type { Session } from './session.js';
+
+/** What the login root needs from the hub. */
+export interface LoginAuthority {
+  login(session: Session, username: string, password: string, info: LoginInfo): Promise<HubAvatar>;
+}
+
+export interface LoginInfo {
+  /** The daemon's name (default: the user name). */
+  name?: string;
+  /** The daemon's collector type, e.g. `port` (default: `unknown`). */
+  type?: string;
+}
+
+const MAX_FIELD = 256;
+
+function optionalText(v: unknown, field: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_FIELD || /[\u0000-\u001f]/.test(v)) {
+    throw new ZHubError('HUB_ERR_BAD_ARGUMENT', `${field} must be a string of 1 to ${MAX_FIELD} printable characters`);
+  }
+  return v;
+}
+
+/**
+ * The root object a connection sees before it logs in. Security: it has one remote method,
+ * `login`; nothing else on the hub is reachable until that succeeds, because the avatar is
+ * only exported as login's answer.
+ */
+export class LoginRoot extends Referenceable {
+  constructor(
+    private readonly authority: LoginAuthority,
+    private readonly session: Session,
+  ) {
+    super();
+  }
+
+  remote_login(username: unknown, password: unknown, info?: unknown): Promise<HubAvatar> {
+    if (typeof username !== 'string' || typeof password !== 'string' || username.length > MAX_FIELD || password.length > 1024) {
+      return Promise.reject(new ZHubError('HUB_ERR_BAD_ARGUMENT', 'login(username, password, info?) takes two strings'));
+    }
+    if (info !== undefined && (info === null || typeof info !== 'object' || Array.isArray(info))) {
+      return Promise.reject(new ZHubError('HUB_ERR_BAD_ARGUMENT', 'login info must be an object'));
+    }
+    const raw = (info ?? {}) as Record<string, unknown>;
+    let checked: LoginInfo;
+    try {
+      checked = { name: optionalText(raw.name, 'info.name'), type: optionalText(raw.type, 'info.type') };
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.authority.login(this.session, username, password, checked);
+  }
+}

@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import type { Logger } from '../shared/index.js';
+import { createLogger } from '../shared/index.js';
+import { UserStore } from './auth/users-file.js';
+import { buildHub, type ZHub } from './build-hub.js';
+import { StaticMonitors } from './monitors.js';
+
+export interface HubMainOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  usersFile?: string;
+  servicesDirs: string[];
+  monitors: string[];
+  tracebacks: boolean;
+  logLevel: string;
+}
+
+/** Where the users file lives when not given: beside the data. */
+export function defaultUsersFile(dataDir: string): string {
+  return resolve(dataDir, 'hubpasswd.json');
+}
+
+/**
+ * `zhub hub`: opens (or creates) the users file, builds the hub, listens, and shuts down
+ * cleanly on SIGTERM/SIGINT (a second signal exits at once).
+ */
+export async function runHub(opts: HubMainOptions): Promise<ZHub> {
+  const log: Logger = createLogger({ level: opts.logLevel, pretty: process.stdout.isTTY });
+  const usersFile = opts.usersFile ?? defaultUsersFile(opts.dataDir);
+  const { store, generatedPassword } = await UserStore.open(usersFile);
+  const zhub = await buildHub({
+    logger: log,
+    users: store,
+    servicesDirs: opts.servicesDirs,
+    monitors: new StaticMonitors(opts.monitors),
+    tracebacks: opts.tracebacks,
+  });
+  const address = await zhub.app.listen({ port: opts.port, host: opts.host });
+  if (generatedPassword !== undefined) {
+    // Printed once, here, and never logged: the file keeps only a salted hash.
+    console.log(
+      `\nCreated hub user 'admin' with password: ${generatedPassword}\n` +
+        `(stored hashed in ${usersFile}; it is not shown again — manage users with 'zhub user')\n`,
+    );
+  }
+  const wsUrl = address.replace(/^http/, 'ws') + '/hub';
+  log.info({ url: wsUrl, services: zhub.hub.registry.names() }, `zhub hub listening; daemons connect to ${wsUrl}`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown took over 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    zhub.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  return zhub;
+}

@@ -1,0 +1,22 @@
+import type { Broker } from '../shared/index.js';
+import type { Caller } from './hub-service.js';
+
+/** One daemon connection: who it is once logged in, and its broker. */
+export class Session implements Caller {
+  user = '';
+  daemon = '';
+  type = '';
+  loggedInAt: number | undefined;
+  failedLogins = 0;
+  broker!: Broker;
+
+  constructor(
+    readonly id: number,
+    readonly address: string,
+    readonly connectedAt: number,
+  ) {}
+
+  get loggedIn(): boolean {
+    return this.loggedInAt !== undefined;
+  }
+}
