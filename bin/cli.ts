@@ -5,7 +5,9 @@ import { sumCommand } from './commands/sum.js';
 import { callCommand } from './commands/call.js';
 
 const program = new Command('zhub')
-  .description('zhub: a hub with pluggable remote services, and the collector daemons that attach to it')
+  .description(
+    'zhub: a hub with pluggable remote services, and the collector daemons that attach to it',
+  )
   .showHelpAfterError()
   .addCommand(hubCommand())
   .addCommand(userCommand())

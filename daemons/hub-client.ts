@@ -1,6 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import type { Clock, ClientLimits, CloseInfo, Logger, RemoteReference, RpcLimits, TimerHandle } from '../shared/index.js';
+import type {
+  Clock,
+  ClientLimits,
+  CloseInfo,
+  Logger,
+  RemoteReference,
+  RpcLimits,
+  TimerHandle,
+} from '../shared/index.js';
 import {
   Backoff,
   Broker,
@@ -132,7 +140,8 @@ export class HubClient extends EventEmitter<HubClientEvents> {
   whenConnected(timeoutMs = this.limits.connectTimeoutMs): Promise<void> {
     if (this._state === 'connected') return Promise.resolve();
     if (this.failure) return Promise.reject(this.failure);
-    if (this._state === 'closed') return Promise.reject(new ZHubError('HUB_ERR_NOT_CONNECTED', 'client closed'));
+    if (this._state === 'closed')
+      return Promise.reject(new ZHubError('HUB_ERR_NOT_CONNECTED', 'client closed'));
     return new Promise((resolve, reject) => {
       const waiter = {
         resolve: () => {
@@ -147,7 +156,12 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       const timer = this.clock.setTimeout(() => {
         this.waiters.delete(waiter);
         const why = this.lastError ? `: ${this.lastError.message}` : '';
-        reject(new ZHubError('HUB_ERR_TIMEOUT', `could not reach the hub at ${this.options.url} within ${timeoutMs} ms${why}`));
+        reject(
+          new ZHubError(
+            'HUB_ERR_TIMEOUT',
+            `could not reach the hub at ${this.options.url} within ${timeoutMs} ms${why}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(waiter);
     });
@@ -157,7 +171,10 @@ export class HubClient extends EventEmitter<HubClientEvents> {
    * The service `name` of this client's monitor, as a proxy that survives reconnects. A
    * `listener` (a Referenceable) is registered with the service now and after every reconnect.
    */
-  async getService(name: string, opts: { listener?: Referenceable; options?: unknown } = {}): Promise<ServiceProxy> {
+  async getService(
+    name: string,
+    opts: { listener?: Referenceable; options?: unknown } = {},
+  ): Promise<ServiceProxy> {
     let proxy = this.services.get(name);
     if (proxy === undefined) {
       proxy = new ServiceProxy(name, opts.listener, opts.options);
@@ -166,7 +183,8 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       proxy.current = await this.acquire(this.avatar, proxy);
     } else {
       await this.whenConnected();
-      if (this.avatar && proxy.current === undefined) proxy.current = await this.acquire(this.avatar, proxy);
+      if (this.avatar && proxy.current === undefined)
+        proxy.current = await this.acquire(this.avatar, proxy);
     }
     this.services.set(name, proxy);
     return proxy;
@@ -211,17 +229,20 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       const b = broker;
       broker.onClose((info) => this.onDisconnected(b, info));
       await this.withDeadline(broker.ready, 'handshake');
-      const avatar = await broker.remoteRoot().callRemoteWithOptions<RemoteReference>(
-        { timeoutMs: this.limits.connectTimeoutMs },
-        'login',
-        this.options.username,
-        this.options.password,
-        { name: this.name, type: this.type },
-      );
+      const avatar = await broker
+        .remoteRoot()
+        .callRemoteWithOptions<RemoteReference>(
+          { timeoutMs: this.limits.connectTimeoutMs },
+          'login',
+          this.options.username,
+          this.options.password,
+          { name: this.name, type: this.type },
+        );
       await this.reacquire(avatar);
       if (this.isStopped() || broker.closed) {
         broker.close();
-        if (!this.isStopped()) throw new ZHubError('HUB_ERR_CONNECTION_LOST', 'connection lost during login');
+        if (!this.isStopped())
+          throw new ZHubError('HUB_ERR_CONNECTION_LOST', 'connection lost during login');
         return;
       }
       this.broker = broker;
@@ -248,14 +269,22 @@ export class HubClient extends EventEmitter<HubClientEvents> {
         proxies.map((p) => this.acquire(avatar, p)),
         { fireOnOneErrback: true, consumeErrors: true },
       );
-      refs.forEach((entry, i) => ((proxies[i] as ServiceProxy).current = entry[1] as RemoteReference));
+      refs.forEach(
+        (entry, i) => ((proxies[i] as ServiceProxy).current = entry[1] as RemoteReference),
+      );
     } catch (err) {
       throw err instanceof FirstError ? (err.subFailure.value as Error) : err;
     }
   }
 
   private acquire(avatar: RemoteReference, proxy: ServiceProxy): Promise<RemoteReference> {
-    return avatar.callRemote<RemoteReference>('getService', proxy.name, this.monitor, proxy.listener, proxy.options);
+    return avatar.callRemote<RemoteReference>(
+      'getService',
+      proxy.name,
+      this.monitor,
+      proxy.listener,
+      proxy.options,
+    );
   }
 
   private connectFailed(err: Error): void {
@@ -280,9 +309,13 @@ export class HubClient extends EventEmitter<HubClientEvents> {
     for (const p of this.services.values()) p.current = undefined;
     this.clearTimers();
     if (this.isStopped()) return;
-    this.log.warn({ code: info.code, reason: info.reason, err: info.error }, 'disconnected from the hub');
+    this.log.warn(
+      { code: info.code, reason: info.reason, err: info.error },
+      'disconnected from the hub',
+    );
     this.emit('disconnect', info);
-    this.lastError = info.error ?? new ZHubError('HUB_ERR_CONNECTION_LOST', `closed (${info.code})`);
+    this.lastError =
+      info.error ?? new ZHubError('HUB_ERR_CONNECTION_LOST', `closed (${info.code})`);
     this.scheduleRetry(this.lastError);
   }
 
@@ -290,7 +323,8 @@ export class HubClient extends EventEmitter<HubClientEvents> {
     this._state = 'waiting';
     let delayMs = this.backoff.next();
     const retryAfter = (error as { data?: { retryAfterMs?: unknown } }).data?.retryAfterMs;
-    if (typeof retryAfter === 'number' && retryAfter > delayMs) delayMs = Math.min(retryAfter, this.limits.reconnectMaxMs);
+    if (typeof retryAfter === 'number' && retryAfter > delayMs)
+      delayMs = Math.min(retryAfter, this.limits.reconnectMaxMs);
     this.log.info({ delayMs, err: error }, 'reconnecting after a pause');
     this.emit('reconnecting', { delayMs, error });
     this.retryTimer = this.clock.setTimeout(() => {
@@ -322,7 +356,13 @@ export class HubClient extends EventEmitter<HubClientEvents> {
   private withDeadline<T>(p: Promise<T>, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = this.clock.setTimeout(
-        () => reject(new ZHubError('HUB_ERR_TIMEOUT', `${what} with ${this.options.url} took over ${this.limits.connectTimeoutMs} ms`)),
+        () =>
+          reject(
+            new ZHubError(
+              'HUB_ERR_TIMEOUT',
+              `${what} with ${this.options.url} took over ${this.limits.connectTimeoutMs} ms`,
+            ),
+          ),
         this.limits.connectTimeoutMs,
       );
       p.then(
@@ -332,7 +372,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
         },
         (err: unknown) => {
           this.clock.clearTimeout(timer);
-          reject(err as Error);
+          reject(err);
         },
       );
     });
@@ -360,7 +400,9 @@ export class HubClient extends EventEmitter<HubClientEvents> {
 }
 
 /** Creates a client, starts it and waits for the first login (see {@link HubClient.whenConnected}). */
-export async function connectHub(options: HubClientOptions & { waitMs?: number }): Promise<HubClient> {
+export async function connectHub(
+  options: HubClientOptions & { waitMs?: number },
+): Promise<HubClient> {
   const client = new HubClient(options);
   client.start();
   try {

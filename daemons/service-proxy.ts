@@ -23,11 +23,18 @@ export class ServiceProxy {
     return this.callRemoteWithOptions<T>({}, method, ...args);
   }
 
-  callRemoteWithOptions<T = unknown>(options: CallOptions, method: string, ...args: unknown[]): Promise<T> {
+  callRemoteWithOptions<T = unknown>(
+    options: CallOptions,
+    method: string,
+    ...args: unknown[]
+  ): Promise<T> {
     const ref = this.current;
     if (ref === undefined || ref.isDead) {
       return Promise.reject(
-        new ZHubError('HUB_ERR_NOT_CONNECTED', `not connected to the hub; '${this.name}.${method}' not sent`),
+        new ZHubError(
+          'HUB_ERR_NOT_CONNECTED',
+          `not connected to the hub; '${this.name}.${method}' not sent`,
+        ),
       );
     }
     return ref.callRemoteWithOptions<T>(options, method, ...args);

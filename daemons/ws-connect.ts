@@ -6,7 +6,10 @@ import { WsTransport, ZHubError } from '../shared/index.js';
 export type Connector = (url: string) => Promise<Transport>;
 
 /** The default connector: a `ws` WebSocket, no compression, bounded incoming frames. */
-export function wsConnector(options: { maxFrameBytes: number; handshakeTimeoutMs: number }): Connector {
+export function wsConnector(options: {
+  maxFrameBytes: number;
+  handshakeTimeoutMs: number;
+}): Connector {
   return (url) =>
     new Promise((resolve, reject) => {
       let ws: WebSocket;
@@ -17,12 +20,18 @@ export function wsConnector(options: { maxFrameBytes: number; handshakeTimeoutMs
           handshakeTimeout: options.handshakeTimeoutMs,
         });
       } catch (err) {
-        reject(new ZHubError('HUB_ERR_CONFIG', `invalid hub URL ${url}: ${(err as Error).message}`));
+        reject(
+          new ZHubError('HUB_ERR_CONFIG', `invalid hub URL ${url}: ${(err as Error).message}`),
+        );
         return;
       }
       const onError = (err: Error): void => {
         cleanup();
-        reject(new ZHubError('HUB_ERR_NOT_CONNECTED', `cannot connect to ${url}: ${err.message}`, { cause: err }));
+        reject(
+          new ZHubError('HUB_ERR_NOT_CONNECTED', `cannot connect to ${url}: ${err.message}`, {
+            cause: err,
+          }),
+        );
       };
       const onOpen = (): void => {
         cleanup();
@@ -31,7 +40,12 @@ export function wsConnector(options: { maxFrameBytes: number; handshakeTimeoutMs
       const onResponse = (_req: unknown, res: { statusCode?: number }): void => {
         cleanup();
         ws.terminate();
-        reject(new ZHubError('HUB_ERR_NOT_CONNECTED', `hub at ${url} refused the upgrade (HTTP ${res.statusCode ?? '?'})`));
+        reject(
+          new ZHubError(
+            'HUB_ERR_NOT_CONNECTED',
+            `hub at ${url} refused the upgrade (HTTP ${res.statusCode ?? '?'})`,
+          ),
+        );
       };
       const cleanup = (): void => {
         ws.off('error', onError);

@@ -1,7 +1,12 @@
 import websocket from '@fastify/websocket';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from '../shared/index.js';
-import { DEFAULT_RPC_LIMITS, PROTOCOL_VERSION, silentLogger, WsTransport } from '../shared/index.js';
+import {
+  DEFAULT_RPC_LIMITS,
+  PROTOCOL_VERSION,
+  silentLogger,
+  WsTransport,
+} from '../shared/index.js';
 import { UserStore } from './auth/users-file.js';
 import { Hub, type HubCoreOptions } from './hub.js';
 import type { ServiceClass } from './hub-service.js';
@@ -42,7 +47,10 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
   for (const dir of options.servicesDirs ?? []) await hub.registry.loadDirectory(dir);
 
   const maxFrameBytes = options.rpcLimits?.maxFrameBytes ?? DEFAULT_RPC_LIMITS.maxFrameBytes;
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance;
+  const app = Fastify({
+    loggerInstance: log,
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
   await app.register(websocket, {
     // ws closes a connection whose incoming message exceeds maxPayload with 1009.
     options: { maxPayload: maxFrameBytes, perMessageDeflate: false },
@@ -55,7 +63,11 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
       websocket: true,
       // Refuse before the upgrade when full or closing: cheaper than accepting to hang up.
       preValidation: async (_req, reply) => {
-        if (!hub.accepting) await reply.code(503).header('retry-after', '5').send({ error: 'hub not accepting connections' });
+        if (!hub.accepting)
+          await reply
+            .code(503)
+            .header('retry-after', '5')
+            .send({ error: 'hub not accepting connections' });
       },
     },
     (socket, req) => {
@@ -63,7 +75,12 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
     },
   );
   app.get('/health', () => ({ status: 'ok' }));
-  app.get('/', () => ({ name: 'zhub', protocol: PROTOCOL_VERSION, daemons: path, services: hub.registry.names() }));
+  app.get('/', () => ({
+    name: 'zhub',
+    protocol: PROTOCOL_VERSION,
+    daemons: path,
+    services: hub.registry.names(),
+  }));
 
   let closed: Promise<void> | undefined;
   return {

@@ -28,9 +28,17 @@ export class HubAvatar extends Referenceable {
    * The service `name` for `monitor`. A `listener` (a Referenceable on the daemon) is added to
    * the service's listeners until the connection drops.
    */
-  async remote_getService(name: unknown, monitor: unknown, listener?: unknown, options?: unknown): Promise<HubService> {
+  async remote_getService(
+    name: unknown,
+    monitor: unknown,
+    listener?: unknown,
+    options?: unknown,
+  ): Promise<HubService> {
     if (typeof name !== 'string' || typeof monitor !== 'string') {
-      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'getService(name, monitor, listener?, options?) needs two strings');
+      throw new ZHubError(
+        'HUB_ERR_BAD_ARGUMENT',
+        'getService(name, monitor, listener?, options?) needs two strings',
+      );
     }
     if (listener !== undefined && listener !== null && !(listener instanceof RemoteReference)) {
       throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'listener must be a Referenceable of the caller');

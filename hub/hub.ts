@@ -1,5 +1,19 @@
-import type { Clock, HubLimits, Logger, RpcLimits, TimerHandle, Transport } from '../shared/index.js';
-import { Broker, CloseCode, DEFAULT_HUB_LIMITS, silentLogger, systemClock, ZHubError } from '../shared/index.js';
+import type {
+  Clock,
+  HubLimits,
+  Logger,
+  RpcLimits,
+  TimerHandle,
+  Transport,
+} from '../shared/index.js';
+import {
+  Broker,
+  CloseCode,
+  DEFAULT_HUB_LIMITS,
+  silentLogger,
+  systemClock,
+  ZHubError,
+} from '../shared/index.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import type { UserStore } from './auth/users-file.js';
 import { HubAvatar, type ServiceBroker } from './hub-avatar.js';
@@ -78,7 +92,11 @@ export class Hub implements LoginAuthority, ServiceBroker {
     });
     if (!this.accepting) {
       const why = this.closing ? 'hub shutting down' : 'too many connections';
-      session.broker.abort(this.closing ? 'HUB_ERR_SHUTTING_DOWN' : 'HUB_ERR_TOO_MANY_CONNECTIONS', CloseCode.SHUTTING_DOWN, why);
+      session.broker.abort(
+        this.closing ? 'HUB_ERR_SHUTTING_DOWN' : 'HUB_ERR_TOO_MANY_CONNECTIONS',
+        CloseCode.SHUTTING_DOWN,
+        why,
+      );
       return session;
     }
     this.sessions.add(session);
@@ -87,7 +105,11 @@ export class Hub implements LoginAuthority, ServiceBroker {
       this.clock.setTimeout(() => {
         this.loginTimers.delete(session);
         if (!session.loggedIn) {
-          session.broker.abort('HUB_ERR_LOGIN_TIMEOUT', CloseCode.LOGIN_TIMEOUT, 'no login in time');
+          session.broker.abort(
+            'HUB_ERR_LOGIN_TIMEOUT',
+            CloseCode.LOGIN_TIMEOUT,
+            'no login in time',
+          );
         }
       }, this.limits.loginTimeoutMs),
     );
@@ -95,30 +117,50 @@ export class Hub implements LoginAuthority, ServiceBroker {
       this.sessions.delete(session);
       this.clearLoginTimer(session);
       if (session.loggedIn) {
-        this.log.info({ daemon: session.daemon, user: session.user, code: info.code, err: info.error }, 'daemon disconnected');
+        this.log.info(
+          { daemon: session.daemon, user: session.user, code: info.code, err: info.error },
+          'daemon disconnected',
+        );
       }
     });
     return session;
   }
 
   /** @internal LoginAuthority */
-  async login(session: Session, username: string, password: string, info: LoginInfo): Promise<HubAvatar> {
-    if (session.loggedIn) throw new ZHubError('HUB_ERR_ALREADY_LOGGED_IN', 'this connection is already logged in');
+  async login(
+    session: Session,
+    username: string,
+    password: string,
+    info: LoginInfo,
+  ): Promise<HubAvatar> {
+    if (session.loggedIn)
+      throw new ZHubError('HUB_ERR_ALREADY_LOGGED_IN', 'this connection is already logged in');
     const wait = this.limiter.retryAfter(session.address);
     if (wait > 0) {
-      throw new ZHubError('HUB_ERR_RATE_LIMITED', `too many failed logins from ${session.address}; retry in ${Math.ceil(wait / 1000)} s`, {
-        data: { retryAfterMs: wait },
-      });
+      throw new ZHubError(
+        'HUB_ERR_RATE_LIMITED',
+        `too many failed logins from ${session.address}; retry in ${Math.ceil(wait / 1000)} s`,
+        {
+          data: { retryAfterMs: wait },
+        },
+      );
     }
     const ok = await this.users.verify(username, password);
-    if (session.broker.closed) throw new ZHubError('HUB_ERR_CONNECTION_LOST', 'connection closed during login');
+    if (session.broker.closed)
+      throw new ZHubError('HUB_ERR_CONNECTION_LOST', 'connection closed during login');
     if (!ok) {
       this.limiter.fail(session.address);
       session.failedLogins++;
       this.log.warn({ user: username.slice(0, 64), peer: session.address }, 'failed login');
       if (session.failedLogins >= this.limits.maxLoginFailuresPerConnection) {
         // Answer first, then hang up: the client learns why.
-        setImmediate(() => session.broker.abort('HUB_ERR_AUTH_FAILED', CloseCode.AUTH_FAILED, 'too many failed logins'));
+        setImmediate(() =>
+          session.broker.abort(
+            'HUB_ERR_AUTH_FAILED',
+            CloseCode.AUTH_FAILED,
+            'too many failed logins',
+          ),
+        );
       }
       // One message for unknown user and wrong password: no oracle for user names.
       throw new ZHubError('HUB_ERR_AUTH_FAILED', 'unknown user or wrong password');
@@ -129,14 +171,18 @@ export class Hub implements LoginAuthority, ServiceBroker {
     session.type = info.type ?? 'unknown';
     session.loggedInAt = this.clock.now();
     this.clearLoginTimer(session);
-    this.log.info({ user: username, daemon: session.daemon, type: session.type, peer: session.address }, 'daemon logged in');
+    this.log.info(
+      { user: username, daemon: session.daemon, type: session.type, peer: session.address },
+      'daemon logged in',
+    );
     return new HubAvatar(this, session);
   }
 
   /** @internal ServiceBroker */
   async getService(_session: Session, name: string, monitor: string): Promise<HubService> {
     if (this.closing) throw new ZHubError('HUB_ERR_SHUTTING_DOWN', 'the hub is shutting down');
-    if (!this.registry.has(name)) throw new ZHubError('HUB_ERR_NO_SUCH_SERVICE', `no service named '${name.slice(0, 100)}'`);
+    if (!this.registry.has(name))
+      throw new ZHubError('HUB_ERR_NO_SUCH_SERVICE', `no service named '${name.slice(0, 100)}'`);
     if (!(await this.monitors.has(monitor))) {
       throw new ZHubError('HUB_ERR_NO_SUCH_MONITOR', `no monitor named '${monitor.slice(0, 100)}'`);
     }

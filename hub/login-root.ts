@@ -16,10 +16,20 @@ export interface LoginInfo {
 
 const MAX_FIELD = 256;
 
+/** True when `v` holds a control character (names end up in logs and on the status page). */
+function hasControlChars(v: string): boolean {
+  for (let i = 0; i < v.length; i++)
+    if (v.charCodeAt(i) < 0x20 || v.charCodeAt(i) === 0x7f) return true;
+  return false;
+}
+
 function optionalText(v: unknown, field: string): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_FIELD || /[\u0000-\u001f]/.test(v)) {
-    throw new ZHubError('HUB_ERR_BAD_ARGUMENT', `${field} must be a string of 1 to ${MAX_FIELD} printable characters`);
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_FIELD || hasControlChars(v)) {
+    throw new ZHubError(
+      'HUB_ERR_BAD_ARGUMENT',
+      `${field} must be a string of 1 to ${MAX_FIELD} printable characters`,
+    );
   }
   return v;
 }
@@ -38,8 +48,15 @@ export class LoginRoot extends Referenceable {
   }
 
   remote_login(username: unknown, password: unknown, info?: unknown): Promise<HubAvatar> {
-    if (typeof username !== 'string' || typeof password !== 'string' || username.length > MAX_FIELD || password.length > 1024) {
-      return Promise.reject(new ZHubError('HUB_ERR_BAD_ARGUMENT', 'login(username, password, info?) takes two strings'));
+    if (
+      typeof username !== 'string' ||
+      typeof password !== 'string' ||
+      username.length > MAX_FIELD ||
+      password.length > 1024
+    ) {
+      return Promise.reject(
+        new ZHubError('HUB_ERR_BAD_ARGUMENT', 'login(username, password, info?) takes two strings'),
+      );
     }
     if (info !== undefined && (info === null || typeof info !== 'object' || Array.isArray(info))) {
       return Promise.reject(new ZHubError('HUB_ERR_BAD_ARGUMENT', 'login info must be an object'));
@@ -47,9 +64,12 @@ export class LoginRoot extends Referenceable {
     const raw = (info ?? {}) as Record<string, unknown>;
     let checked: LoginInfo;
     try {
-      checked = { name: optionalText(raw.name, 'info.name'), type: optionalText(raw.type, 'info.type') };
+      checked = {
+        name: optionalText(raw.name, 'info.name'),
+        type: optionalText(raw.type, 'info.type'),
+      };
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(err);
     }
     return this.authority.login(this.session, username, password, checked);
   }

@@ -45,7 +45,10 @@ export async function runHub(opts: HubMainOptions): Promise<ZHub> {
     );
   }
   const wsUrl = address.replace(/^http/, 'ws') + '/hub';
-  log.info({ url: wsUrl, services: zhub.hub.registry.names() }, `zhub hub listening; daemons connect to ${wsUrl}`);
+  log.info(
+    { url: wsUrl, services: zhub.hub.registry.names() },
+    `zhub hub listening; daemons connect to ${wsUrl}`,
+  );
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -24,15 +24,22 @@ export class ServiceRegistry {
   /** Registers `Class` under `name` (default: its static `serviceName`, else its class name). */
   register(Class: ServiceClass, name?: string): string {
     if (typeof Class !== 'function' || !(Class.prototype instanceof HubService)) {
-      throw new ZHubError('HUB_ERR_SERVICE_LOAD', `${String((Class as { name?: string })?.name ?? Class)} is not a HubService subclass`);
+      throw new ZHubError(
+        'HUB_ERR_SERVICE_LOAD',
+        `${String((Class as { name?: string })?.name ?? Class)} is not a HubService subclass`,
+      );
     }
-    const serviceName = name ?? (Object.hasOwn(Class, 'serviceName') ? Class.serviceName : undefined) ?? Class.name;
+    const serviceName =
+      name ?? (Object.hasOwn(Class, 'serviceName') ? Class.serviceName : undefined) ?? Class.name;
     if (!SERVICE_NAME.test(serviceName)) {
       throw new ZHubError('HUB_ERR_SERVICE_LOAD', `invalid service name '${serviceName}'`);
     }
     const existing = this.classes.get(serviceName);
     if (existing !== undefined && existing !== Class) {
-      throw new ZHubError('HUB_ERR_SERVICE_LOAD', `a different service is already registered as '${serviceName}'`);
+      throw new ZHubError(
+        'HUB_ERR_SERVICE_LOAD',
+        `a different service is already registered as '${serviceName}'`,
+      );
     }
     this.classes.set(serviceName, Class);
     return serviceName;
@@ -44,10 +51,14 @@ export class ServiceRegistry {
     let files: string[];
     try {
       files = (await readdir(root)).filter(
-        (f) => MODULE_EXTENSIONS.has(extname(f)) && !f.endsWith('.d.ts') && !/\.test\.|\.spec\./.test(f),
+        (f) =>
+          MODULE_EXTENSIONS.has(extname(f)) && !f.endsWith('.d.ts') && !/\.test\.|\.spec\./.test(f),
       );
     } catch (err) {
-      throw new ZHubError('HUB_ERR_SERVICE_LOAD', `cannot read services directory ${root}: ${(err as Error).message}`);
+      throw new ZHubError(
+        'HUB_ERR_SERVICE_LOAD',
+        `cannot read services directory ${root}: ${(err as Error).message}`,
+      );
     }
     const names: string[] = [];
     for (const file of files.sort()) {
@@ -56,12 +67,17 @@ export class ServiceRegistry {
       try {
         mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
       } catch (err) {
-        throw new ZHubError('HUB_ERR_SERVICE_LOAD', `cannot load service module ${path}: ${(err as Error).message}`, {
-          cause: err,
-        });
+        throw new ZHubError(
+          'HUB_ERR_SERVICE_LOAD',
+          `cannot load service module ${path}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
       }
       const found = Object.values(mod).filter(
-        (v): v is ServiceClass => typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof HubService,
+        (v): v is ServiceClass =>
+          typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof HubService,
       );
       if (found.length === 0) {
         throw new ZHubError('HUB_ERR_SERVICE_LOAD', `${path} exports no HubService subclass`);
@@ -83,11 +99,17 @@ export class ServiceRegistry {
   /** The instance for (monitor, name), created on first use. */
   instance(name: string, monitor: string): HubService {
     const Class = this.classes.get(name);
-    if (Class === undefined) throw new ZHubError('HUB_ERR_NO_SUCH_SERVICE', `no service named '${name}'`);
+    if (Class === undefined)
+      throw new ZHubError('HUB_ERR_NO_SUCH_SERVICE', `no service named '${name}'`);
     const key = `${monitor}\u0000${name}`;
     let svc = this.instances.get(key);
     if (svc === undefined) {
-      svc = new Class({ name, monitor, log: this.log.child({ service: name, monitor }), clock: this.clock });
+      svc = new Class({
+        name,
+        monitor,
+        log: this.log.child({ service: name, monitor }),
+        clock: this.clock,
+      });
       this.instances.set(key, svc);
     }
     return svc;

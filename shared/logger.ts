@@ -11,7 +11,10 @@ export function createLogger(options: LoggerOptions & { pretty?: boolean } = {})
   if (pretty) {
     return pino({
       ...rest,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' },
+      },
     });
   }
   return pino(rest);

@@ -17,14 +17,16 @@ export function callCommand(): Command {
     .argument('<service>', 'service name, e.g. AddService')
     .argument('<method>', 'method name without remote_, e.g. add')
     .argument('[args...]', 'arguments as JSON (bare words are strings)');
-  return addClientOptions(cmd).action(async (service: string, method: string, args: string[], flags: ClientFlags) => {
-    const session = await openClient(flags);
-    try {
-      const proxy = await session.client.getService(service);
-      const result = await proxy.callRemote(method, ...args.map(parseArg));
-      console.log(JSON.stringify(result === undefined ? null : result, null, 2));
-    } finally {
-      await session.close();
-    }
-  });
+  return addClientOptions(cmd).action(
+    async (service: string, method: string, args: string[], flags: ClientFlags) => {
+      const session = await openClient(flags);
+      try {
+        const proxy = await session.client.getService(service);
+        const result = await proxy.callRemote(method, ...args.map(parseArg));
+        console.log(JSON.stringify(result === undefined ? null : result, null, 2));
+      } finally {
+        await session.close();
+      }
+    },
+  );
 }

@@ -4,7 +4,9 @@ import { ZHubError } from '../../shared/index.js';
 import type { ClientFlags } from './options.js';
 
 /** A connected client for a one-shot command, with the embedded hub when asked; `close()` ends both. */
-export async function openClient(flags: ClientFlags): Promise<{ client: HubClient; close(): Promise<void> }> {
+export async function openClient(
+  flags: ClientFlags,
+): Promise<{ client: HubClient; close(): Promise<void> }> {
   let embedded: ZHub | undefined;
   let url = flags.hub;
   let user = flags.user;
@@ -19,7 +21,10 @@ export async function openClient(flags: ClientFlags): Promise<{ client: HubClien
     url = `${address.replace(/^http/, 'ws')}/hub`;
   }
   if (password === undefined) {
-    throw new ZHubError('HUB_ERR_CONFIG', 'no password: pass --password or set ZHUB_PASSWORD (or use --embedded)');
+    throw new ZHubError(
+      'HUB_ERR_CONFIG',
+      'no password: pass --password or set ZHUB_PASSWORD (or use --embedded)',
+    );
   }
   try {
     const client = await connectHub({

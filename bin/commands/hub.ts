@@ -5,24 +5,53 @@ import { intOption } from './options.js';
 export function hubCommand(): Command {
   return new Command('hub')
     .description('run a hub: daemons connect to ws://HOST:PORT/hub')
-    .addOption(new Option('-p, --port <port>', 'port to listen on').default(8789).argParser(intOption('port', 0, 65535)).env('ZHUB_PORT'))
-    .addOption(new Option('--host <host>', 'address to listen on').default('0.0.0.0').env('ZHUB_HOST'))
-    .addOption(new Option('-d, --data <dir>', 'data directory (created on first start)').default('./data').env('ZHUB_DATA'))
-    .addOption(new Option('--users <file>', 'users file (default: <data>/hubpasswd.json)').env('ZHUB_USERS'))
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on')
+        .default(8789)
+        .argParser(intOption('port', 0, 65535))
+        .env('ZHUB_PORT'),
+    )
+    .addOption(
+      new Option('--host <host>', 'address to listen on').default('0.0.0.0').env('ZHUB_HOST'),
+    )
+    .addOption(
+      new Option('-d, --data <dir>', 'data directory (created on first start)')
+        .default('./data')
+        .env('ZHUB_DATA'),
+    )
+    .addOption(
+      new Option('--users <file>', 'users file (default: <data>/hubpasswd.json)').env('ZHUB_USERS'),
+    )
     .option('--services <dir...>', 'extra folders of service modules to load', [])
     .option('--monitor <name...>', 'monitors (collectors) this hub serves', ['localhost'])
     .option('--tracebacks', 'send error stacks to daemons (debugging only)', false)
-    .addOption(new Option('--log-level <level>', 'log level').default('info').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).env('ZHUB_LOG_LEVEL'))
-    .action(async (o: { port: number; host: string; data: string; users?: string; services: string[]; monitor: string[]; tracebacks: boolean; logLevel: string }) => {
-      await runHub({
-        port: o.port,
-        host: o.host,
-        dataDir: o.data,
-        ...(o.users ? { usersFile: o.users } : {}),
-        servicesDirs: o.services,
-        monitors: o.monitor,
-        tracebacks: o.tracebacks,
-        logLevel: o.logLevel,
-      });
-    });
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .default('info')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
+        .env('ZHUB_LOG_LEVEL'),
+    )
+    .action(
+      async (o: {
+        port: number;
+        host: string;
+        data: string;
+        users?: string;
+        services: string[];
+        monitor: string[];
+        tracebacks: boolean;
+        logLevel: string;
+      }) => {
+        await runHub({
+          port: o.port,
+          host: o.host,
+          dataDir: o.data,
+          ...(o.users ? { usersFile: o.users } : {}),
+          servicesDirs: o.services,
+          monitors: o.monitor,
+          tracebacks: o.tracebacks,
+          logLevel: o.logLevel,
+        });
+      },
+    );
 }

@@ -4,7 +4,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 export function intOption(name: string, min: number, max: number): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
     return n;
   };
 }
@@ -21,10 +22,30 @@ export interface ClientFlags {
 
 export function addClientOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--hub <url>', 'hub daemon endpoint').default('ws://127.0.0.1:8789/hub').env('ZHUB_HUB'))
+    .addOption(
+      new Option('--hub <url>', 'hub daemon endpoint')
+        .default('ws://127.0.0.1:8789/hub')
+        .env('ZHUB_HUB'),
+    )
     .addOption(new Option('-u, --user <name>', 'hub user').default('admin').env('ZHUB_USER'))
-    .addOption(new Option('--password <password>', 'hub password (prefer the ZHUB_PASSWORD variable)').env('ZHUB_PASSWORD'))
-    .addOption(new Option('-m, --monitor <name>', 'monitor (collector) whose service to use').default('localhost'))
-    .option('--embedded', 'start a private hub in this process first (works with nothing running)', false)
-    .addOption(new Option('--timeout <ms>', 'deadline for connecting and for each call').default(10_000).argParser(intOption('timeout', 1, 3_600_000)));
+    .addOption(
+      new Option('--password <password>', 'hub password (prefer the ZHUB_PASSWORD variable)').env(
+        'ZHUB_PASSWORD',
+      ),
+    )
+    .addOption(
+      new Option('-m, --monitor <name>', 'monitor (collector) whose service to use').default(
+        'localhost',
+      ),
+    )
+    .option(
+      '--embedded',
+      'start a private hub in this process first (works with nothing running)',
+      false,
+    )
+    .addOption(
+      new Option('--timeout <ms>', 'deadline for connecting and for each call')
+        .default(10_000)
+        .argParser(intOption('timeout', 1, 3_600_000)),
+    );
 }

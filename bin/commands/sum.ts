@@ -5,7 +5,9 @@ import { addClientOptions, type ClientFlags } from './options.js';
 
 export function sumCommand(): Command {
   const cmd = new Command('sum')
-    .description('add numbers on the hub: the seed example (AddService, repeated add calls inside drive())')
+    .description(
+      'add numbers on the hub: the seed example (AddService, repeated add calls inside drive())',
+    )
     .argument('<numbers...>', 'numbers to add');
   return addClientOptions(cmd).action(async (numbers: string[], flags: ClientFlags) => {
     const values = numbers.map((n) => {

@@ -29,7 +29,11 @@ export async function hashPassword(password: string): Promise<PasswordHash> {
 
 export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
   const expected = Buffer.from(stored.hash, 'base64');
-  const key = await derive(password, Buffer.from(stored.salt, 'base64'), { N: stored.N, r: stored.r, p: stored.p });
+  const key = await derive(password, Buffer.from(stored.salt, 'base64'), {
+    N: stored.N,
+    r: stored.r,
+    p: stored.p,
+  });
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 

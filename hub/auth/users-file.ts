@@ -2,12 +2,21 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ZHubError } from '../../shared/index.js';
-import { hashPassword, randomPassword, verifyPassword, type PasswordHash } from './password-hash.js';
+import {
+  hashPassword,
+  randomPassword,
+  verifyPassword,
+  type PasswordHash,
+} from './password-hash.js';
 
 const hashSchema = z.object({
   salt: z.string().min(1),
   hash: z.string().min(1),
-  N: z.number().int().min(1024).max(2 ** 20),
+  N: z
+    .number()
+    .int()
+    .min(1024)
+    .max(2 ** 20),
   r: z.number().int().min(1).max(32),
   p: z.number().int().min(1).max(16),
 });
@@ -37,9 +46,13 @@ export class UserStore {
     try {
       parsed = fileSchema.parse(JSON.parse(await readFile(path, 'utf8')));
     } catch (err) {
-      throw new ZHubError('HUB_ERR_USERS_FILE', `users file ${path} is unreadable or malformed: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new ZHubError(
+        'HUB_ERR_USERS_FILE',
+        `users file ${path} is unreadable or malformed: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     const store = new UserStore(path);
     for (const [name, hash] of Object.entries(parsed.users)) store.users.set(name, hash);
@@ -94,7 +107,8 @@ export class UserStore {
 
   async save(): Promise<void> {
     if (this.path === undefined) return;
-    const body = JSON.stringify({ version: 1, users: Object.fromEntries(this.users) }, null, 2) + '\n';
+    const body =
+      JSON.stringify({ version: 1, users: Object.fromEntries(this.users) }, null, 2) + '\n';
     await mkdir(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.tmp-${process.pid}`;
     await writeFile(tmp, body, { mode: 0o600 });

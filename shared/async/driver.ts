@@ -70,7 +70,7 @@ export function drive(fn: (driver: Driver) => DriveGenerator): Promise<unknown> 
       if (settled) return;
       settled = true;
       if (ok) resolve(v);
-      else reject(v as Error);
+      else reject(v);
     };
     driver.onFinish = (v) => done(true, v);
 
@@ -127,6 +127,8 @@ export function driveLater(
   clock: Clock = systemClock,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    clock.setTimeout(() => drive(fn).then(resolve, reject), ms);
+    clock.setTimeout(() => {
+      drive(fn).then(resolve, reject);
+    }, ms);
   });
 }

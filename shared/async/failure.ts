@@ -46,7 +46,9 @@ export class Failure {
   private typeNames(): string[] {
     const names: string[] = [];
     let proto: unknown =
-      this.value !== null && typeof this.value === 'object' ? Object.getPrototypeOf(this.value) : null;
+      this.value !== null && typeof this.value === 'object'
+        ? Object.getPrototypeOf(this.value)
+        : null;
     while (proto !== null && proto !== Object.prototype) {
       const ctor = (proto as { constructor?: { name?: string } }).constructor;
       if (ctor?.name) names.push(ctor.name);
@@ -67,7 +69,9 @@ export class FirstError extends Error {
     readonly index: number,
     readonly subFailure: Failure,
   ) {
-    super(`input ${index} failed first: ${subFailure.getErrorMessage()}`, { cause: subFailure.value });
+    super(`input ${index} failed first: ${subFailure.getErrorMessage()}`, {
+      cause: subFailure.value,
+    });
   }
 }
 

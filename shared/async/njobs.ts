@@ -39,7 +39,7 @@ export class NJobs<I, R> {
           try {
             job = this.fn(item);
           } catch (err) {
-            job = Promise.reject(err as Error);
+            job = Promise.reject(err);
           }
           Promise.resolve(job).then(
             (value) => finished(value),

@@ -10,7 +10,8 @@ import { fromErrorRecord, toErrorRecord } from './error-record.js';
 import { hasProtoKey, readFrame } from './frame-reader.js';
 import { PendingCalls, type Pending } from './pending-calls.js';
 import { CloseCode, Op, PROTOCOL_VERSION, RefOwner } from './protocol.js';
-import { Referenceable, remoteMethodsOf, type RemoteMethod } from './referenceable.js';
+import type { Referenceable } from './referenceable.js';
+import { remoteMethodsOf, type RemoteMethod } from './referenceable.js';
 import { RemoteReference, type CallOptions, type RefOwnerLink } from './remote-reference.js';
 import type { Transport } from './transport.js';
 import { decodeValue, encodeValue, type RefContext } from './value-codec.js';
@@ -125,7 +126,11 @@ export class Broker implements RefOwnerLink, RefContext {
     this.handshakeTimer = this.clock.setTimeout(() => {
       this.handshakeTimer = undefined;
       if (!this.peerHello) {
-        this.abort('HUB_ERR_PROTOCOL', CloseCode.HANDSHAKE_TIMEOUT, 'no protocol hello from the peer in time');
+        this.abort(
+          'HUB_ERR_PROTOCOL',
+          CloseCode.HANDSHAKE_TIMEOUT,
+          'no protocol hello from the peer in time',
+        );
       }
     }, this.limits.handshakeTimeoutMs);
   }
@@ -183,22 +188,38 @@ export class Broker implements RefOwnerLink, RefContext {
   // ---- outgoing ------------------------------------------------------------------------------
 
   /** @internal RefOwnerLink */
-  callRef(ref: RemoteReference, method: string, args: unknown[], opts: CallOptions): Promise<unknown> {
+  callRef(
+    ref: RemoteReference,
+    method: string,
+    args: unknown[],
+    opts: CallOptions,
+  ): Promise<unknown> {
     if (ref.isDead) {
       return Promise.reject(
-        new ZHubError('HUB_ERR_DEAD_REFERENCE', `reference is dead (${ref.released ? 'released' : 'connection closed'}); '${String(method)}' not sent`),
+        new ZHubError(
+          'HUB_ERR_DEAD_REFERENCE',
+          `reference is dead (${ref.released ? 'released' : 'connection closed'}); '${String(method)}' not sent`,
+        ),
       );
     }
     return this.call(ref.id, method, args, opts);
   }
 
-  private call(target: number, method: string, args: unknown[], opts: CallOptions): Promise<unknown> {
+  private call(
+    target: number,
+    method: string,
+    args: unknown[],
+    opts: CallOptions,
+  ): Promise<unknown> {
     if (typeof method !== 'string') {
       return Promise.reject(new ZHubError('HUB_ERR_BAD_ARGUMENT', 'method name must be a string'));
     }
     if (this.pending.size >= this.limits.maxInFlight) {
       return Promise.reject(
-        new ZHubError('HUB_ERR_TOO_MANY_CALLS', `${this.limits.maxInFlight} calls already await answers on this connection`),
+        new ZHubError(
+          'HUB_ERR_TOO_MANY_CALLS',
+          `${this.limits.maxInFlight} calls already await answers on this connection`,
+        ),
       );
     }
     let text: string;
@@ -206,11 +227,13 @@ export class Broker implements RefOwnerLink, RefContext {
       const enc = encodeValue(args, this.limits.maxDepth, this);
       const id = this.nextCallId;
       text = JSON.stringify(
-        enc.meta === undefined ? [Op.CALL, id, target, method, enc.json] : [Op.CALL, id, target, method, enc.json, enc.meta],
+        enc.meta === undefined
+          ? [Op.CALL, id, target, method, enc.json]
+          : [Op.CALL, id, target, method, enc.json, enc.meta],
       );
       this.checkSize(text, `call to '${method}'`);
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(err);
     }
     const id = this.nextCallId++;
     const timeout = opts.timeoutMs ?? this.limits.callTimeoutMs;
@@ -226,7 +249,9 @@ export class Broker implements RefOwnerLink, RefContext {
     let text: string;
     try {
       const enc = encodeValue(value, this.limits.maxDepth, this);
-      text = JSON.stringify(enc.meta === undefined ? [Op.ANSWER, id, enc.json] : [Op.ANSWER, id, enc.json, enc.meta]);
+      text = JSON.stringify(
+        enc.meta === undefined ? [Op.ANSWER, id, enc.json] : [Op.ANSWER, id, enc.json, enc.meta],
+      );
       this.checkSize(text, 'answer');
     } catch (err) {
       this.sendError(id, err);
@@ -249,18 +274,28 @@ export class Broker implements RefOwnerLink, RefContext {
         delete record.data;
       }
     }
-    let text = JSON.stringify(meta === undefined ? [Op.ERROR, id, record] : [Op.ERROR, id, record, meta]);
+    let text = JSON.stringify(
+      meta === undefined ? [Op.ERROR, id, record] : [Op.ERROR, id, record, meta],
+    );
     if (this.tooBig(text)) {
-      text = JSON.stringify([Op.ERROR, id, { ...record, message: record.message.slice(0, 1000), data: undefined, stack: undefined }]);
+      text = JSON.stringify([
+        Op.ERROR,
+        id,
+        { ...record, message: record.message.slice(0, 1000), data: undefined, stack: undefined },
+      ]);
     }
     this.enqueue(text);
   }
 
   private checkSize(text: string, what: string): void {
     if (this.tooBig(text)) {
-      throw new ZHubError('HUB_ERR_TOO_LARGE', `${what} exceeds the ${this.limits.maxFrameBytes}-byte frame limit`, {
-        data: { limit: this.limits.maxFrameBytes },
-      });
+      throw new ZHubError(
+        'HUB_ERR_TOO_LARGE',
+        `${what} exceeds the ${this.limits.maxFrameBytes}-byte frame limit`,
+        {
+          data: { limit: this.limits.maxFrameBytes },
+        },
+      );
     }
   }
 
@@ -305,9 +340,16 @@ export class Broker implements RefOwnerLink, RefContext {
     }
     if (this.transport.bufferedAmount > this.limits.maxSendBufferBytes && !this._closed) {
       const msg = `peer stopped reading: ${this.transport.bufferedAmount} bytes queued`;
-      this.log.warn({ peer: this.remoteAddress, queued: this.transport.bufferedAmount }, 'closing a connection whose peer stopped reading');
+      this.log.warn(
+        { peer: this.remoteAddress, queued: this.transport.bufferedAmount },
+        'closing a connection whose peer stopped reading',
+      );
       this.transport.terminate();
-      this.teardown(CloseCode.SEND_BUFFER_FULL, msg, new ZHubError('HUB_ERR_SEND_BUFFER_FULL', msg));
+      this.teardown(
+        CloseCode.SEND_BUFFER_FULL,
+        msg,
+        new ZHubError('HUB_ERR_SEND_BUFFER_FULL', msg),
+      );
     }
   }
 
@@ -333,7 +375,11 @@ export class Broker implements RefOwnerLink, RefContext {
       }
     } catch (err) {
       this.log.error({ err, peer: this.remoteAddress }, 'internal error while handling a frame');
-      this.abort('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'internal error while handling a frame');
+      this.abort(
+        'HUB_ERR_PROTOCOL',
+        CloseCode.PROTOCOL_ERROR,
+        'internal error while handling a frame',
+      );
     }
   }
 
@@ -341,7 +387,11 @@ export class Broker implements RefOwnerLink, RefContext {
     const op = m[0];
     if (op === Op.HELLO) return this.onHello(m);
     if (!this.peerHello) {
-      return this.abort('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'message before the protocol hello');
+      return this.abort(
+        'HUB_ERR_PROTOCOL',
+        CloseCode.PROTOCOL_ERROR,
+        'message before the protocol hello',
+      );
     }
     switch (op) {
       case Op.CALL:
@@ -355,12 +405,17 @@ export class Broker implements RefOwnerLink, RefContext {
       case Op.GOODBYE:
         return this.onGoodbye(m);
       default:
-        return this.abort('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, `unknown opcode ${String(op)}`);
+        return this.abort(
+          'HUB_ERR_PROTOCOL',
+          CloseCode.PROTOCOL_ERROR,
+          `unknown opcode ${String(op)}`,
+        );
     }
   }
 
   private onHello(m: unknown[]): void {
-    if (this.peerHello) return this.abort('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'second hello');
+    if (this.peerHello)
+      return this.abort('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'second hello');
     if (m[1] !== PROTOCOL_VERSION) {
       const msg = `zhub protocol ${PROTOCOL_VERSION} expected; the peer speaks ${JSON.stringify(m[1])?.slice(0, 40)}`;
       this.enqueue(JSON.stringify([Op.GOODBYE, 'HUB_ERR_PROTOCOL_VERSION', msg]));
@@ -375,18 +430,37 @@ export class Broker implements RefOwnerLink, RefContext {
 
   private onCall(m: unknown[], suspicious: boolean): void {
     const id = m[1];
-    if (!isReqId(id)) return this.abort('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'call without a valid request id');
+    if (!isReqId(id))
+      return this.abort(
+        'HUB_ERR_PROTOCOL',
+        CloseCode.PROTOCOL_ERROR,
+        'call without a valid request id',
+      );
     if (this.serving >= this.limits.maxInFlight) {
       this.stats.refusedInFlight++;
       return this.sendError(
         id,
-        new ZHubError('HUB_ERR_TOO_MANY_CALLS', `more than ${this.limits.maxInFlight} calls in flight; retry later`),
+        new ZHubError(
+          'HUB_ERR_TOO_MANY_CALLS',
+          `more than ${this.limits.maxInFlight} calls in flight; retry later`,
+        ),
       );
     }
     const target = m[2];
-    const obj = target === 0 ? this.rootObject : isObjId(target) ? this.exportsById.get(target)?.obj : undefined;
+    const obj =
+      target === 0
+        ? this.rootObject
+        : isObjId(target)
+          ? this.exportsById.get(target)?.obj
+          : undefined;
     if (obj === undefined) {
-      return this.sendError(id, new ZHubError('HUB_ERR_NO_SUCH_OBJECT', `no object with id ${String(target).slice(0, 30)} on this connection`));
+      return this.sendError(
+        id,
+        new ZHubError(
+          'HUB_ERR_NO_SUCH_OBJECT',
+          `no object with id ${String(target).slice(0, 30)} on this connection`,
+        ),
+      );
     }
     const name = m[3];
     const method = typeof name === 'string' ? remoteMethodsOf(obj)?.get(name) : undefined;
@@ -394,7 +468,10 @@ export class Broker implements RefOwnerLink, RefContext {
       const shown = typeof name === 'string' ? `'${name.slice(0, 100)}'` : `of type ${typeof name}`;
       return this.sendError(
         id,
-        new ZHubError('HUB_ERR_NO_SUCH_METHOD', `${obj.constructor.name} has no remote method ${shown}`),
+        new ZHubError(
+          'HUB_ERR_NO_SUCH_METHOD',
+          `${obj.constructor.name} has no remote method ${shown}`,
+        ),
       );
     }
     let args: unknown;
@@ -403,15 +480,27 @@ export class Broker implements RefOwnerLink, RefContext {
     } catch (err) {
       return this.sendError(id, err);
     }
-    if (!Array.isArray(args)) return this.sendError(id, new ZHubError('HUB_ERR_BAD_MESSAGE', 'call arguments must be an array'));
+    if (!Array.isArray(args))
+      return this.sendError(
+        id,
+        new ZHubError('HUB_ERR_BAD_MESSAGE', 'call arguments must be an array'),
+      );
     this.invoke(id, obj, name as string, method, args);
   }
 
-  private invoke(id: number, obj: Referenceable, name: string, method: RemoteMethod, args: unknown[]): void {
+  private invoke(
+    id: number,
+    obj: Referenceable,
+    name: string,
+    method: RemoteMethod,
+    args: unknown[],
+  ): void {
     this.stats.callsServed++;
     let result: unknown;
     try {
-      result = method.withCaller ? method.fn.call(obj, this.caller, ...args) : method.fn.apply(obj, args);
+      result = method.withCaller
+        ? method.fn.call(obj, this.caller, ...args)
+        : method.fn.apply(obj, args);
     } catch (err) {
       this.methodFailed(err, obj, name);
       return this.sendError(id, err);
@@ -455,7 +544,9 @@ export class Broker implements RefOwnerLink, RefContext {
     if (p === undefined) return;
     const record = m[2];
     if (suspicious && hasProtoKey(record)) {
-      return p.reject(new ZHubError('HUB_ERR_BAD_MESSAGE', 'error record with an own __proto__ key'));
+      return p.reject(
+        new ZHubError('HUB_ERR_BAD_MESSAGE', 'error record with an own __proto__ key'),
+      );
     }
     let data: unknown = (record as { data?: unknown } | null)?.data;
     if (m[3] !== undefined) {
@@ -476,7 +567,8 @@ export class Broker implements RefOwnerLink, RefContext {
 
   private onDecref(m: unknown[]): void {
     const [, id, count] = m;
-    if (!isObjId(id) || !isReqId(count)) return this.abort('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'malformed decref');
+    if (!isObjId(id) || !isReqId(count))
+      return this.abort('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'malformed decref');
     const entry = this.exportsById.get(id);
     if (entry === undefined) return;
     entry.sent -= count;
@@ -505,12 +597,18 @@ export class Broker implements RefOwnerLink, RefContext {
   serializeRef(v: Referenceable | RemoteReference): [number, number] {
     if (v instanceof RemoteReference) {
       if (v.link === this && !v.isDead) return [RefOwner.RECEIVER, v.id];
-      throw new ZHubError('HUB_ERR_NOT_COPYABLE', 'a reference can only be sent back over the connection it came from');
+      throw new ZHubError(
+        'HUB_ERR_NOT_COPYABLE',
+        'a reference can only be sent back over the connection it came from',
+      );
     }
     let id = this.exportIds.get(v);
     if (id === undefined) {
       if (this.exportsById.size >= this.limits.maxExportedRefs) {
-        throw new ZHubError('HUB_ERR_TOO_MANY_REFS', `this connection already exports ${this.limits.maxExportedRefs} references`);
+        throw new ZHubError(
+          'HUB_ERR_TOO_MANY_REFS',
+          `this connection already exports ${this.limits.maxExportedRefs} references`,
+        );
       }
       id = this.nextExportId++;
       this.exportIds.set(v, id);
@@ -528,10 +626,12 @@ export class Broker implements RefOwnerLink, RefContext {
     const [owner, id] = marker as [unknown, number];
     if (owner === RefOwner.RECEIVER) {
       const obj = id === 0 ? this.rootObject : this.exportsById.get(id)?.obj;
-      if (obj === undefined) throw new ZHubError('HUB_ERR_NO_SUCH_OBJECT', `no object with id ${id} on this connection`);
+      if (obj === undefined)
+        throw new ZHubError('HUB_ERR_NO_SUCH_OBJECT', `no object with id ${id} on this connection`);
       return obj;
     }
-    if (owner !== RefOwner.SENDER) throw new ZHubError('HUB_ERR_BAD_MESSAGE', 'malformed reference marker');
+    if (owner !== RefOwner.SENDER)
+      throw new ZHubError('HUB_ERR_BAD_MESSAGE', 'malformed reference marker');
     const known = this.imports.get(id);
     if (known !== undefined && !known.released) {
       known.receipts++;
@@ -539,7 +639,10 @@ export class Broker implements RefOwnerLink, RefContext {
     }
     // The peer's root (id 0) does not count against the cap.
     if (this.imports.size > this.limits.maxExportedRefs) {
-      throw new ZHubError('HUB_ERR_TOO_MANY_REFS', 'the peer sent more references than this side keeps');
+      throw new ZHubError(
+        'HUB_ERR_TOO_MANY_REFS',
+        'the peer sent more references than this side keeps',
+      );
     }
     const ref = new RemoteReference(this, id);
     this.imports.set(id, ref);
@@ -565,7 +668,10 @@ export class Broker implements RefOwnerLink, RefContext {
       this.goodbye ??
       (code === CloseCode.NORMAL || code === CloseCode.GOING_AWAY
         ? undefined
-        : new ZHubError('HUB_ERR_CONNECTION_LOST', `connection closed (${code}${reason ? `: ${reason}` : ''})`));
+        : new ZHubError(
+            'HUB_ERR_CONNECTION_LOST',
+            `connection closed (${code}${reason ? `: ${reason}` : ''})`,
+          ));
     this.teardown(code, reason, error);
   }
 
@@ -577,13 +683,21 @@ export class Broker implements RefOwnerLink, RefContext {
     this.handshakeTimer = undefined;
     const cause = error ?? this.goodbye;
     const why = cause ? `: ${cause.message}` : code === CloseCode.NORMAL ? '' : ` (${code})`;
-    if (!this.peerHello) this.readyReject(cause ?? new ZHubError('HUB_ERR_CONNECTION_LOST', `connection closed before the handshake${why}`));
+    if (!this.peerHello)
+      this.readyReject(
+        cause ??
+          new ZHubError('HUB_ERR_CONNECTION_LOST', `connection closed before the handshake${why}`),
+      );
     this.pending.drain((p) =>
       p.reject(
-        new ZHubError('HUB_ERR_CONNECTION_LOST', `connection lost while '${p.method}' was pending${why}`, {
-          cause,
-          data: cause ? { reason: cause.code } : undefined,
-        }),
+        new ZHubError(
+          'HUB_ERR_CONNECTION_LOST',
+          `connection lost while '${p.method}' was pending${why}`,
+          {
+            cause,
+            data: cause ? { reason: cause.code } : undefined,
+          },
+        ),
       ),
     );
     const refs = [...this.imports.values()];

@@ -11,9 +11,15 @@ const classesByTag = new Map<string, abstract new (...args: never[]) => unknown>
  * constructor*. Both sides must register the same tag. Registering a tag twice for another
  * class is an error (it would make the wire ambiguous).
  */
-export function registerCopyable(tag: string, Class: abstract new (...args: never[]) => unknown): void {
+export function registerCopyable(
+  tag: string,
+  Class: abstract new (...args: never[]) => unknown,
+): void {
   if (typeof tag !== 'string' || tag.length === 0 || tag.length > 200) {
-    throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'registerCopyable needs a tag of 1 to 200 characters');
+    throw new ZHubError(
+      'HUB_ERR_BAD_ARGUMENT',
+      'registerCopyable needs a tag of 1 to 200 characters',
+    );
   }
   if (typeof Class !== 'function' || Class.prototype === undefined) {
     throw new ZHubError('HUB_ERR_BAD_ARGUMENT', `registerCopyable('${tag}') needs a class`);
@@ -21,11 +27,16 @@ export function registerCopyable(tag: string, Class: abstract new (...args: neve
   const existing = classesByTag.get(tag);
   if (existing === Class) return;
   if (existing !== undefined || tagsByClass.has(Class)) {
-    throw new ZHubError('HUB_ERR_BAD_ARGUMENT', `copy tag '${tag}' or class ${Class.name} is already registered`);
+    throw new ZHubError(
+      'HUB_ERR_BAD_ARGUMENT',
+      `copy tag '${tag}' or class ${Class.name} is already registered`,
+    );
   }
   tagsByClass.set(Class, tag);
   classesByTag.set(tag, Class);
-  codec.registerClass(Class as unknown as Parameters<typeof codec.registerClass>[0], { identifier: tag });
+  codec.registerClass(Class as unknown as Parameters<typeof codec.registerClass>[0], {
+    identifier: tag,
+  });
 }
 
 /** True when instances whose constructor is `ctor` may be sent by copy. */

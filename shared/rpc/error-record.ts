@@ -52,7 +52,12 @@ export function toErrorRecord(err: unknown, withStack: boolean): ErrorRecord {
 /** Rebuilds a RemoteError from a received record; a malformed record becomes HUB_ERR_BAD_MESSAGE. */
 export function fromErrorRecord(raw: unknown, data: unknown): RemoteError {
   if (!isRecord(raw)) {
-    return new RemoteError('Error', [], 'the peer sent a malformed error record', 'HUB_ERR_BAD_MESSAGE');
+    return new RemoteError(
+      'Error',
+      [],
+      'the peer sent a malformed error record',
+      'HUB_ERR_BAD_MESSAGE',
+    );
   }
   return new RemoteError(raw.type, raw.parents, raw.message, raw.code, {
     data,
@@ -94,7 +99,8 @@ function classNames(err: Error): string[] {
     p !== null && p !== Object.prototype;
     p = Object.getPrototypeOf(p) as object | null
   ) {
-    const ctor = Object.getOwnPropertyDescriptor(p, 'constructor')?.value as { name?: unknown } | undefined;
+    const ctor = Object.getOwnPropertyDescriptor(p, 'constructor')?.value as
+      { name?: unknown } | undefined;
     if (typeof ctor?.name === 'string' && ctor.name) names.push(ctor.name);
     if (p === Error.prototype) break;
   }

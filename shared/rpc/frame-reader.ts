@@ -20,14 +20,23 @@ export function readFrame(
   maxFrameBytes: number,
   maxDepth: number,
 ): FrameResult {
-  if (isBinary) return fail('HUB_ERR_PROTOCOL', CloseCode.UNSUPPORTED_DATA, 'binary frames are not accepted');
+  if (isBinary)
+    return fail('HUB_ERR_PROTOCOL', CloseCode.UNSUPPORTED_DATA, 'binary frames are not accepted');
   const size = typeof data === 'string' ? Buffer.byteLength(data) : byteSize(data);
   if (size > maxFrameBytes) {
-    return fail('HUB_ERR_TOO_LARGE', CloseCode.TOO_BIG, `frame of ${size} bytes exceeds ${maxFrameBytes}`);
+    return fail(
+      'HUB_ERR_TOO_LARGE',
+      CloseCode.TOO_BIG,
+      `frame of ${size} bytes exceeds ${maxFrameBytes}`,
+    );
   }
   const text = typeof data === 'string' ? data : toText(data);
   if (exceedsDepth(text, maxDepth + ENVELOPE_DEPTH)) {
-    return fail('HUB_ERR_TOO_DEEP', CloseCode.POLICY_VIOLATION, `frame nests deeper than ${maxDepth} levels`);
+    return fail(
+      'HUB_ERR_TOO_DEEP',
+      CloseCode.POLICY_VIOLATION,
+      `frame nests deeper than ${maxDepth} levels`,
+    );
   }
   let parsed: unknown;
   try {
@@ -36,11 +45,19 @@ export function readFrame(
     return fail('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'frame is not valid JSON');
   }
   if (!Array.isArray(parsed) || parsed.length === 0) {
-    return fail('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'frame must be a non-empty array of messages');
+    return fail(
+      'HUB_ERR_PROTOCOL',
+      CloseCode.PROTOCOL_ERROR,
+      'frame must be a non-empty array of messages',
+    );
   }
   for (const m of parsed) {
     if (!Array.isArray(m) || !Number.isInteger(m[0])) {
-      return fail('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'each message must be an array starting with an opcode');
+      return fail(
+        'HUB_ERR_PROTOCOL',
+        CloseCode.PROTOCOL_ERROR,
+        'each message must be an array starting with an opcode',
+      );
     }
   }
   return { ok: true, messages: parsed as unknown[][], suspicious: text.includes('__proto__') };
@@ -70,7 +87,8 @@ export function exceedsDepth(text: string, limit: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
+      if (c === 92)
+        i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
     } else if (c === 34) {
       inString = true;
@@ -88,6 +106,7 @@ export function hasProtoKey(v: unknown, depth = 0): boolean {
   if (v === null || typeof v !== 'object' || depth > 1000) return false;
   if (Array.isArray(v)) return v.some((x) => hasProtoKey(x, depth + 1));
   if (Object.prototype.hasOwnProperty.call(v, '__proto__')) return true;
-  for (const key of Object.keys(v)) if (hasProtoKey((v as Record<string, unknown>)[key], depth + 1)) return true;
+  for (const key of Object.keys(v))
+    if (hasProtoKey((v as Record<string, unknown>)[key], depth + 1)) return true;
   return false;
 }

@@ -40,8 +40,7 @@ export function remoteMethodsOf(obj: object): MethodTable | undefined {
 
 function buildTable(proto: object): MethodTable {
   const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value as
-    | { withCaller?: unknown }
-    | undefined;
+    { withCaller?: unknown } | undefined;
   const withCaller = new Set(
     Array.isArray(ctor?.withCaller) ? ctor.withCaller.filter((n) => typeof n === 'string') : [],
   );

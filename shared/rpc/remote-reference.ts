@@ -1,7 +1,12 @@
 /** How a RemoteReference reaches its connection; implemented by the Broker. */
 export interface RefOwnerLink {
   readonly closed: boolean;
-  callRef(ref: RemoteReference, method: string, args: unknown[], opts: CallOptions): Promise<unknown>;
+  callRef(
+    ref: RemoteReference,
+    method: string,
+    args: unknown[],
+    opts: CallOptions,
+  ): Promise<unknown>;
   releaseRef(ref: RemoteReference): void;
   reportCallbackError(err: unknown, what: string): void;
 }

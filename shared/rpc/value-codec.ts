@@ -20,11 +20,16 @@ codec.registerCustom<Referenceable | RemoteReference, [number, number]>(
     isApplicable: (v): v is Referenceable | RemoteReference =>
       v instanceof Referenceable || v instanceof RemoteReference,
     serialize: (v) => {
-      if (current === undefined) throw new ZHubError('HUB_ERR_NOT_COPYABLE', 'references can only be sent over a connection');
+      if (current === undefined)
+        throw new ZHubError(
+          'HUB_ERR_NOT_COPYABLE',
+          'references can only be sent over a connection',
+        );
       return current.serializeRef(v);
     },
     deserialize: (v) => {
-      if (current === undefined) throw new ZHubError('HUB_ERR_BAD_MESSAGE', 'reference outside a connection');
+      if (current === undefined)
+        throw new ZHubError('HUB_ERR_BAD_MESSAGE', 'reference outside a connection');
       return current.deserializeRef(v) as Referenceable | RemoteReference;
     },
   },
@@ -68,14 +73,18 @@ export function decodeValue(json: unknown, meta: unknown, refs: RefContext): unk
   collectClassTags((meta as { values?: unknown }).values, tags, 0);
   for (const tag of tags) {
     if (!isRegisteredTag(tag)) {
-      throw new ZHubError('HUB_ERR_UNKNOWN_COPYABLE', `copy tag '${tag}' is not registered on this side`, {
-        data: { tag },
-      });
+      throw new ZHubError(
+        'HUB_ERR_UNKNOWN_COPYABLE',
+        `copy tag '${tag}' is not registered on this side`,
+        {
+          data: { tag },
+        },
+      );
     }
   }
   current = refs;
   try {
-    return codec.deserialize({ json: json as never, meta: meta as SuperJSONResult['meta'] }, { inPlace: true });
+    return codec.deserialize({ json: json as never, meta: meta }, { inPlace: true });
   } catch (err) {
     if (err instanceof ZHubError) throw err;
     throw new ZHubError('HUB_ERR_BAD_MESSAGE', `undecodable value: ${(err as Error).message}`);
@@ -94,7 +103,8 @@ function collectClassTags(node: unknown, out: Set<string>, depth: number): void 
     for (const child of node) collectClassTags(child, out, depth + 1);
     return;
   }
-  for (const key of Object.keys(node)) collectClassTags((node as Record<string, unknown>)[key], out, depth + 1);
+  for (const key of Object.keys(node))
+    collectClassTags((node as Record<string, unknown>)[key], out, depth + 1);
 }
 
 /**
@@ -112,9 +122,13 @@ function inspect(v: unknown, maxDepth: number, depth: number): boolean {
     case 'bigint':
       return false;
     case 'function':
-      throw new ZHubError('HUB_ERR_NOT_COPYABLE', `cannot send a function (${v.name || 'anonymous'})`, {
-        data: { type: 'function' },
-      });
+      throw new ZHubError(
+        'HUB_ERR_NOT_COPYABLE',
+        `cannot send a function (${v.name || 'anonymous'})`,
+        {
+          data: { type: 'function' },
+        },
+      );
     case 'symbol':
       throw new ZHubError('HUB_ERR_NOT_COPYABLE', `cannot send a symbol (${v.toString()})`, {
         data: { type: 'symbol' },
@@ -122,7 +136,10 @@ function inspect(v: unknown, maxDepth: number, depth: number): boolean {
   }
   if (v === null) return true;
   if (depth >= maxDepth) {
-    throw new ZHubError('HUB_ERR_TOO_DEEP', `value nests deeper than ${maxDepth} levels (or is cyclic)`);
+    throw new ZHubError(
+      'HUB_ERR_TOO_DEEP',
+      `value nests deeper than ${maxDepth} levels (or is cyclic)`,
+    );
   }
   const proto = Object.getPrototypeOf(v) as object | null;
   if (proto === Array.prototype) {
@@ -139,7 +156,8 @@ function inspect(v: unknown, maxDepth: number, depth: number): boolean {
     return plain;
   }
   if (v instanceof Referenceable || v instanceof RemoteReference) return false;
-  if (v instanceof Date || v instanceof RegExp || v instanceof Error || v instanceof URL) return false;
+  if (v instanceof Date || v instanceof RegExp || v instanceof Error || v instanceof URL)
+    return false;
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return false;
   if (v instanceof Map) {
     for (const [k, val] of v) {
@@ -154,7 +172,8 @@ function inspect(v: unknown, maxDepth: number, depth: number): boolean {
   }
   const ctor = (proto as { constructor?: { name?: string } }).constructor;
   if (isCopyableClass(ctor)) {
-    for (const key of Object.keys(v as object)) inspect((v as Record<string, unknown>)[key], maxDepth, depth + 1);
+    for (const key of Object.keys(v as object))
+      inspect((v as Record<string, unknown>)[key], maxDepth, depth + 1);
     return false;
   }
   const name = ctor?.name || 'anonymous class';

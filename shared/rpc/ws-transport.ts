@@ -3,7 +3,9 @@ import type { Transport, TransportHandlers } from './transport.js';
 
 /** Close reasons are limited to 123 bytes by RFC 6455. */
 function clampReason(reason: string): string {
-  return Buffer.byteLength(reason) <= 123 ? reason : Buffer.from(reason).subarray(0, 120).toString();
+  return Buffer.byteLength(reason) <= 123
+    ? reason
+    : Buffer.from(reason).subarray(0, 120).toString();
 }
 
 /**

@@ -83,7 +83,9 @@ describe('Broker: calls and answers', () => {
       await expect(c).rejects.toMatchObject({ code: 'HUB_ERR_CONNECTION_LOST' });
     }
     expect(a.closed).toBe(true);
-    await expect(a.remoteRoot().callRemote('hang')).rejects.toMatchObject({ code: 'HUB_ERR_DEAD_REFERENCE' });
+    await expect(a.remoteRoot().callRemote('hang')).rejects.toMatchObject({
+      code: 'HUB_ERR_DEAD_REFERENCE',
+    });
   });
 
   it('gives every call a deadline (default 30 s) and ignores a late answer', async () => {
@@ -185,7 +187,10 @@ describe('Broker: exposure of remote_ methods only', () => {
     '__defineGetter__',
   ])('refuses %j with a no-such-method error and keeps serving', async (name) => {
     const { a } = brokerPair({ rootB: new Exposed() });
-    const err = (await a.remoteRoot().callRemote(name).catch((e: unknown) => e)) as RemoteError;
+    const err = (await a
+      .remoteRoot()
+      .callRemote(name)
+      .catch((e: unknown) => e)) as RemoteError;
     expect(err).toBeInstanceOf(RemoteError);
     expect(err.code).toBe('HUB_ERR_NO_SUCH_METHOD');
     expect(getterRan).toBe(false);
@@ -264,7 +269,9 @@ describe('Broker: by reference', () => {
     await tick();
     expect(fired).toEqual(['child']);
     expect(child.isDead).toBe(true);
-    await expect(child.callRemote('notify', 1)).rejects.toMatchObject({ code: 'HUB_ERR_DEAD_REFERENCE' });
+    await expect(child.callRemote('notify', 1)).rejects.toMatchObject({
+      code: 'HUB_ERR_DEAD_REFERENCE',
+    });
     child.notifyOnDisconnect(() => fired.push('late'));
     expect(fired).toEqual(['child', 'late']);
   });
@@ -274,7 +281,9 @@ describe('Broker: by reference', () => {
     const { a, b } = brokerPair({ rootB: registry });
     const child = await a.remoteRoot().callRemote<RemoteReference>('makeChild');
     child.release();
-    await expect(child.callRemote('notify', 1)).rejects.toMatchObject({ code: 'HUB_ERR_DEAD_REFERENCE' });
+    await expect(child.callRemote('notify', 1)).rejects.toMatchObject({
+      code: 'HUB_ERR_DEAD_REFERENCE',
+    });
     await tick();
     // The export is gone: the same object sent again gets a fresh id.
     const id1 = child.id;
@@ -292,7 +301,9 @@ describe('Broker: by reference', () => {
     const { a } = brokerPair({ rootB: new Factory(), limits: { maxExportedRefs: 2 } });
     await a.remoteRoot().callRemote('make');
     await a.remoteRoot().callRemote('make');
-    await expect(a.remoteRoot().callRemote('make')).rejects.toMatchObject({ code: 'HUB_ERR_TOO_MANY_REFS' });
+    await expect(a.remoteRoot().callRemote('make')).rejects.toMatchObject({
+      code: 'HUB_ERR_TOO_MANY_REFS',
+    });
   });
 });
 
@@ -322,23 +333,35 @@ describe('Broker: by copy', () => {
   });
 
   it.each([
-    ['an unregistered class instance', new (class Secret { x = 1; })(), /Secret/],
+    [
+      'an unregistered class instance',
+      new (class Secret {
+        x = 1;
+      })(),
+      /Secret/,
+    ],
     ['a function', function namedFn(): void {}, /function \(namedFn\)/],
     ['a symbol', Symbol('sym'), /symbol/],
     ['a nested function', { deep: [{ f: (): void => {} }] }, /function/],
-  ])('fails the call locally for %s, naming the type, before sending', async (_what, value, pattern) => {
-    const { a, ta } = brokerPair({ rootB: new Calculator() });
-    await a.ready;
-    await tick();
-    const sentBefore = ta.sent.length;
-    const err = (await a.remoteRoot().callRemote('echo', value).catch((e: unknown) => e)) as ZHubError;
-    expect(err).toBeInstanceOf(ZHubError);
-    expect(err.code).toBe('HUB_ERR_NOT_COPYABLE');
-    expect(err.message).toMatch(pattern);
-    await tick();
-    expect(ta.sent.length).toBe(sentBefore);
-    await expect(a.remoteRoot().callRemote('add', 1, 1)).resolves.toBe(2);
-  });
+  ])(
+    'fails the call locally for %s, naming the type, before sending',
+    async (_what, value, pattern) => {
+      const { a, ta } = brokerPair({ rootB: new Calculator() });
+      await a.ready;
+      await tick();
+      const sentBefore = ta.sent.length;
+      const err = (await a
+        .remoteRoot()
+        .callRemote('echo', value)
+        .catch((e: unknown) => e)) as ZHubError;
+      expect(err).toBeInstanceOf(ZHubError);
+      expect(err.code).toBe('HUB_ERR_NOT_COPYABLE');
+      expect(err.message).toMatch(pattern);
+      await tick();
+      expect(ta.sent.length).toBe(sentBefore);
+      await expect(a.remoteRoot().callRemote('add', 1, 1)).resolves.toBe(2);
+    },
+  );
 
   it('fails an answer that cannot be sent as an error for that call only', async () => {
     class Bad extends Referenceable {
@@ -347,7 +370,9 @@ describe('Broker: by copy', () => {
       }
     }
     const { a } = brokerPair({ rootB: new Bad() });
-    await expect(a.remoteRoot().callRemote('fn')).rejects.toMatchObject({ code: 'HUB_ERR_NOT_COPYABLE' });
+    await expect(a.remoteRoot().callRemote('fn')).rejects.toMatchObject({
+      code: 'HUB_ERR_NOT_COPYABLE',
+    });
     expect(a.closed).toBe(false);
   });
 });
@@ -373,7 +398,10 @@ describe('Broker: errors cross the wire', () => {
 
   it('rebuilds the type name, parents and message', async () => {
     const { a } = brokerPair({ rootB: new Thrower() });
-    const err = (await a.remoteRoot().callRemote('typeError').catch((e: unknown) => e)) as RemoteError;
+    const err = (await a
+      .remoteRoot()
+      .callRemote('typeError')
+      .catch((e: unknown) => e)) as RemoteError;
     expect(err).toBeInstanceOf(RemoteError);
     expect(err.remoteType).toBe('TypeError');
     expect(err.is('TypeError')).toBe(true);
@@ -386,7 +414,10 @@ describe('Broker: errors cross the wire', () => {
 
   it('keeps parent type names of user subclasses', async () => {
     const { a } = brokerPair({ rootB: new Thrower() });
-    const err = (await a.remoteRoot().callRemote('custom').catch((e: unknown) => e)) as RemoteError;
+    const err = (await a
+      .remoteRoot()
+      .callRemote('custom')
+      .catch((e: unknown) => e)) as RemoteError;
     expect(err.remoteType).toBe('DeviceGoneError');
     expect(err.remoteParents).toEqual(['RangeError', 'Error']);
     expect(err.is('RangeError')).toBe(true);
@@ -394,7 +425,10 @@ describe('Broker: errors cross the wire', () => {
 
   it('carries code, data and retryable of zhub errors', async () => {
     const { a } = brokerPair({ rootB: new Thrower() });
-    const err = (await a.remoteRoot().callRemote('coded').catch((e: unknown) => e)) as RemoteError;
+    const err = (await a
+      .remoteRoot()
+      .callRemote('coded')
+      .catch((e: unknown) => e)) as RemoteError;
     expect(err.code).toBe('HUB_ERR_BAD_ARGUMENT');
     expect(err.data).toEqual({ field: 'x' });
     expect(err.retryable).toBe(false);
@@ -403,22 +437,34 @@ describe('Broker: errors cross the wire', () => {
 
   it('handles thrown non-errors', async () => {
     const { a } = brokerPair({ rootB: new Thrower() });
-    const err = (await a.remoteRoot().callRemote('nonError').catch((e: unknown) => e)) as RemoteError;
+    const err = (await a
+      .remoteRoot()
+      .callRemote('nonError')
+      .catch((e: unknown) => e)) as RemoteError;
     expect(err.remoteType).toBe('string');
     expect(err.message).toBe('a string');
   });
 
   it('sends the remote stack only when tracebacks are on', async () => {
     const { a } = brokerPair({ rootB: new Thrower(), tracebacks: true });
-    const err = (await a.remoteRoot().callRemote('typeError').catch((e: unknown) => e)) as RemoteError;
+    const err = (await a
+      .remoteRoot()
+      .callRemote('typeError')
+      .catch((e: unknown) => e)) as RemoteError;
     expect(err.remoteStack).toMatch(/remote_typeError/);
   });
 
   it('logs unexpected errors with their stack, zhub errors not as crashes', async () => {
     const { logger, records } = capturingLogger();
     const { a } = brokerPair({ rootB: new Thrower(), logger });
-    await a.remoteRoot().callRemote('typeError').catch(() => undefined);
-    await a.remoteRoot().callRemote('coded').catch(() => undefined);
+    await a
+      .remoteRoot()
+      .callRemote('typeError')
+      .catch(() => undefined);
+    await a
+      .remoteRoot()
+      .callRemote('coded')
+      .catch(() => undefined);
     const errors = records.filter((r) => r.level === 50);
     expect(errors).toHaveLength(1);
     expect(JSON.stringify(errors[0])).toMatch(/wrong type/);
@@ -462,14 +508,18 @@ describe('Broker: limits', () => {
       }
     }
     const { a } = brokerPair({ rootB: new Big(), limits: { maxFrameBytes: 1024 } });
-    await expect(a.remoteRoot().callRemote('big')).rejects.toMatchObject({ code: 'HUB_ERR_TOO_LARGE' });
+    await expect(a.remoteRoot().callRemote('big')).rejects.toMatchObject({
+      code: 'HUB_ERR_TOO_LARGE',
+    });
     expect(a.closed).toBe(false);
   });
 
   it('splits a large batch into frames under the limit', async () => {
     const { a, ta } = brokerPair({ rootB: new Calculator(), limits: { maxFrameBytes: 3000 } });
     await a.ready;
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => a.remoteRoot().callRemote('echo', `v${i}`)));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => a.remoteRoot().callRemote('echo', `v${i}`)),
+    );
     expect(results[199]).toBe('v199');
     expect(ta.sent.length).toBeGreaterThan(2);
     for (const f of ta.sent) expect(Buffer.byteLength(f)).toBeLessThanOrEqual(3000);
@@ -479,10 +529,14 @@ describe('Broker: limits', () => {
     const { a } = brokerPair({ rootB: new Calculator(), limits: { maxDepth: 10 } });
     let deep: unknown = 1;
     for (let i = 0; i < 20; i++) deep = [deep];
-    await expect(a.remoteRoot().callRemote('echo', deep)).rejects.toMatchObject({ code: 'HUB_ERR_TOO_DEEP' });
+    await expect(a.remoteRoot().callRemote('echo', deep)).rejects.toMatchObject({
+      code: 'HUB_ERR_TOO_DEEP',
+    });
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    await expect(a.remoteRoot().callRemote('echo', cyclic)).rejects.toMatchObject({ code: 'HUB_ERR_TOO_DEEP' });
+    await expect(a.remoteRoot().callRemote('echo', cyclic)).rejects.toMatchObject({
+      code: 'HUB_ERR_TOO_DEEP',
+    });
   });
 
   it('answers calls beyond maxInFlight with a retryable too-many-calls error', async () => {
@@ -491,8 +545,17 @@ describe('Broker: limits', () => {
         return new Promise(() => undefined);
       }
     }
-    const { a, b } = brokerPair({ rootB: new Never(), limits: { maxInFlight: 100 }, limitsB: { maxInFlight: 3 } });
-    const calls = Array.from({ length: 5 }, () => a.remoteRoot().callRemote('hang').catch((e: unknown) => e));
+    const { a, b } = brokerPair({
+      rootB: new Never(),
+      limits: { maxInFlight: 100 },
+      limitsB: { maxInFlight: 3 },
+    });
+    const calls = Array.from({ length: 5 }, () =>
+      a
+        .remoteRoot()
+        .callRemote('hang')
+        .catch((e: unknown) => e),
+    );
     await tick();
     const refused = await Promise.race([calls[3], calls[4]]);
     expect(refused).toMatchObject({ code: 'HUB_ERR_TOO_MANY_CALLS', retryable: true });
@@ -507,9 +570,17 @@ describe('Broker: limits', () => {
       }
     }
     const { a } = brokerPair({ rootB: new Never(), limits: { maxInFlight: 2 } });
-    void a.remoteRoot().callRemote('hang').catch(() => undefined);
-    void a.remoteRoot().callRemote('hang').catch(() => undefined);
-    await expect(a.remoteRoot().callRemote('hang')).rejects.toMatchObject({ code: 'HUB_ERR_TOO_MANY_CALLS' });
+    void a
+      .remoteRoot()
+      .callRemote('hang')
+      .catch(() => undefined);
+    void a
+      .remoteRoot()
+      .callRemote('hang')
+      .catch(() => undefined);
+    await expect(a.remoteRoot().callRemote('hang')).rejects.toMatchObject({
+      code: 'HUB_ERR_TOO_MANY_CALLS',
+    });
     expect(a.pendingCalls).toBe(2);
   });
 
@@ -519,11 +590,19 @@ describe('Broker: limits', () => {
         return 'z'.repeat(10_000);
       }
     }
-    const { a, b, ta } = brokerPair({ rootB: new Chatty(), limitsB: { maxSendBufferBytes: 50_000 } });
+    const { a, b, ta } = brokerPair({
+      rootB: new Chatty(),
+      limitsB: { maxSendBufferBytes: 50_000 },
+    });
     await a.ready;
     await tick();
     ta.pause();
-    const calls = Array.from({ length: 10 }, () => a.remoteRoot().callRemote('blob').catch((e: unknown) => e));
+    const calls = Array.from({ length: 10 }, () =>
+      a
+        .remoteRoot()
+        .callRemote('blob')
+        .catch((e: unknown) => e),
+    );
     await tick();
     await tick();
     expect(b.closed).toBe(true);

@@ -64,9 +64,12 @@ describe('deferredList', () => {
   });
 
   it('fireOnOneCallback resolves with the full list if every input fails', async () => {
-    const result = await deferredList([Promise.reject(new Error('x')), Promise.reject(new Error('y'))], {
-      fireOnOneCallback: true,
-    });
+    const result = await deferredList(
+      [Promise.reject(new Error('x')), Promise.reject(new Error('y'))],
+      {
+        fireOnOneCallback: true,
+      },
+    );
     expect(Array.isArray(result)).toBe(true);
     expect((result as [boolean, unknown][]).map((r) => r[0])).toEqual([false, false]);
   });
@@ -133,7 +136,9 @@ describe('gatherResults', () => {
   });
 
   it('rejects with FirstError at the first failure', async () => {
-    const err = await gatherResults([Promise.resolve(1), Promise.reject(new Error('no'))]).catch((e: unknown) => e);
+    const err = await gatherResults([Promise.resolve(1), Promise.reject(new Error('no'))]).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(FirstError);
     expect((err as FirstError).index).toBe(1);
   });

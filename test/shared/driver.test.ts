@@ -79,7 +79,11 @@ describe('drive', () => {
 
   it('accepts thenables that are not native promises', async () => {
     const thenable = { then: (ok: (v: string) => void) => ok('thenable') };
-    expect(await drive(function* () { yield thenable; })).toBe('thenable');
+    expect(
+      await drive(function* () {
+        yield thenable;
+      }),
+    ).toBe('thenable');
   });
 
   it('resumes asynchronously: 10,000 resolved yields do not grow the stack', async () => {

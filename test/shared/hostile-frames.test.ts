@@ -17,7 +17,11 @@ const ANSWER = 2;
 
 function protoIsClean(): boolean {
   const probe = {} as Record<string, unknown>;
-  return probe.polluted === undefined && probe.x === undefined && Object.keys(Object.prototype).length === 0;
+  return (
+    probe.polluted === undefined &&
+    probe.x === undefined &&
+    Object.keys(Object.prototype).length === 0
+  );
 }
 
 describe('hostile frames', () => {
@@ -32,11 +36,29 @@ describe('hostile frames', () => {
     ],
     [
       'superjson referential path through constructor.prototype',
-      [[1, 2, 0, 'echo', [{ a: {}, b: 1 }], { referentialEqualities: { '0.a': ['0.constructor.prototype.polluted'] }, v: 1 }]],
+      [
+        [
+          1,
+          2,
+          0,
+          'echo',
+          [{ a: {}, b: 1 }],
+          { referentialEqualities: { '0.a': ['0.constructor.prototype.polluted'] }, v: 1 },
+        ],
+      ],
     ],
     [
       'superjson path through prototype',
-      [[1, 3, 0, 'echo', [{ prototype: { x: 1 } }], { values: { '0.prototype.x': ['undefined'] }, v: 1 }]],
+      [
+        [
+          1,
+          3,
+          0,
+          'echo',
+          [{ prototype: { x: 1 } }],
+          { values: { '0.prototype.x': ['undefined'] }, v: 1 },
+        ],
+      ],
     ],
   ])('refuses %s without polluting Object.prototype', async (_what, frame) => {
     const peer = rawPeer(new Echo());
@@ -60,10 +82,14 @@ describe('hostile frames', () => {
 
   it('refuses a forged copy tag and keeps serving', async () => {
     const peer = rawPeer(new Echo());
-    peer.send([[1, 1, 0, 'echo', [{ x: 1 }], { values: { '0': [['class', 'no.such.Tag']] }, v: 1 }]]);
+    peer.send([
+      [1, 1, 0, 'echo', [{ x: 1 }], { values: { '0': [['class', 'no.such.Tag']] }, v: 1 }],
+    ]);
     peer.send([[1, 2, 0, 'echo', ['still here']]]);
     await tick();
-    expect((peer.of(ERROR)[0]?.[2] as { code: string; message: string }).code).toBe('HUB_ERR_UNKNOWN_COPYABLE');
+    expect((peer.of(ERROR)[0]?.[2] as { code: string; message: string }).code).toBe(
+      'HUB_ERR_UNKNOWN_COPYABLE',
+    );
     expect(peer.of(ANSWER)[0]?.[2]).toBe('still here');
   });
 
@@ -76,16 +102,30 @@ describe('hostile frames', () => {
 
   it('answers a call on an unknown object id and a non-string method name with clean errors', async () => {
     const peer = rawPeer(new Echo());
-    peer.send([[1, 1, 42, 'echo', []], [1, 2, 0, 7, []], [1, 3, 0, { toString: 'x' }, []], [1, 4, 0, 'echo', 'not-an-array']]);
+    peer.send([
+      [1, 1, 42, 'echo', []],
+      [1, 2, 0, 7, []],
+      [1, 3, 0, { toString: 'x' }, []],
+      [1, 4, 0, 'echo', 'not-an-array'],
+    ]);
     await tick();
     const codes = peer.of(ERROR).map((m) => (m[2] as { code: string }).code);
-    expect(codes).toEqual(['HUB_ERR_NO_SUCH_OBJECT', 'HUB_ERR_NO_SUCH_METHOD', 'HUB_ERR_NO_SUCH_METHOD', 'HUB_ERR_BAD_MESSAGE']);
+    expect(codes).toEqual([
+      'HUB_ERR_NO_SUCH_OBJECT',
+      'HUB_ERR_NO_SUCH_METHOD',
+      'HUB_ERR_NO_SUCH_METHOD',
+      'HUB_ERR_BAD_MESSAGE',
+    ]);
     expect(peer.broker.closed).toBe(false);
   });
 
   it('ignores answers and errors for unknown request ids', async () => {
     const peer = rawPeer(new Echo());
-    peer.send([[2, 12345, 'who asked?'], [3, 777, { type: 'Error' }], [2, -1, 0]]);
+    peer.send([
+      [2, 12345, 'who asked?'],
+      [3, 777, { type: 'Error' }],
+      [2, -1, 0],
+    ]);
     await tick();
     expect(peer.broker.closed).toBe(false);
     expect(peer.broker.stats.unknownAnswers).toBe(3);
@@ -97,8 +137,18 @@ describe('hostile frames', () => {
     ['an empty frame', '[]', CloseCode.PROTOCOL_ERROR, 'HUB_ERR_PROTOCOL'],
     ['a message without an opcode', '[["call"]]', CloseCode.PROTOCOL_ERROR, 'HUB_ERR_PROTOCOL'],
     ['an unknown opcode', '[[99]]', CloseCode.PROTOCOL_ERROR, 'HUB_ERR_PROTOCOL'],
-    ['a call without a request id', '[[1,"x",0,"echo",[]]]', CloseCode.PROTOCOL_ERROR, 'HUB_ERR_PROTOCOL'],
-    ['deep nesting (100,000 levels)', `[[1,1,0,"echo",${'['.repeat(100_000)}${']'.repeat(100_000)}]]`, CloseCode.POLICY_VIOLATION, 'HUB_ERR_TOO_DEEP'],
+    [
+      'a call without a request id',
+      '[[1,"x",0,"echo",[]]]',
+      CloseCode.PROTOCOL_ERROR,
+      'HUB_ERR_PROTOCOL',
+    ],
+    [
+      'deep nesting (100,000 levels)',
+      `[[1,1,0,"echo",${'['.repeat(100_000)}${']'.repeat(100_000)}]]`,
+      CloseCode.POLICY_VIOLATION,
+      'HUB_ERR_TOO_DEEP',
+    ],
     ['a second hello', '[[0,1,{}]]', CloseCode.PROTOCOL_ERROR, 'HUB_ERR_PROTOCOL'],
   ])('closes the connection on %s with a goodbye', async (_what, frame, closeCode, code) => {
     const peer = rawPeer(new Echo(), { limits: { maxFrameBytes: 1_000_000 } });

@@ -65,9 +65,12 @@ describe('NJobs', () => {
     expect(items).toEqual([3, 2, 1]);
   });
 
-  it.each([0, -1, 1.5, Number.NaN, Infinity, '2' as unknown as number])('rejects n=%s with RangeError', (n) => {
-    expect(() => new NJobs(n, () => 1, [1])).toThrow(RangeError);
-  });
+  it.each([0, -1, 1.5, Number.NaN, Infinity, '2' as unknown as number])(
+    'rejects n=%s with RangeError',
+    (n) => {
+      expect(() => new NJobs(n, () => 1, [1])).toThrow(RangeError);
+    },
+  );
 
   it('runs the jobs once even if start() is called twice', async () => {
     let calls = 0;

@@ -1,7 +1,12 @@
 import { pino, type Logger } from 'pino';
-import { Broker, PROTOCOL_VERSION, type Referenceable, type RpcLimits } from '../../shared/index.js';
+import {
+  Broker,
+  PROTOCOL_VERSION,
+  type Referenceable,
+  type RpcLimits,
+} from '../../shared/index.js';
 import { ManualClock } from './manual-clock.js';
-import { transportPair, type MemoryTransport } from './memory-transport.js';
+import { transportPair } from './memory-transport.js';
 
 export interface PairOptions {
   rootA?: Referenceable;
@@ -17,7 +22,12 @@ export interface PairOptions {
 export function brokerPair(opts: PairOptions = {}) {
   const clock = new ManualClock();
   const [ta, tb] = transportPair();
-  const a = new Broker({ transport: ta, clock, limits: opts.limits, ...(opts.rootA ? { root: opts.rootA } : {}) });
+  const a = new Broker({
+    transport: ta,
+    clock,
+    limits: opts.limits,
+    ...(opts.rootA ? { root: opts.rootA } : {}),
+  });
   const b = new Broker({
     transport: tb,
     clock,
@@ -44,14 +54,17 @@ export function capturingLogger(): { logger: Logger; records: Record<string, unk
  * A broker facing a raw, scriptable peer: the test writes frames by hand (as a hostile client
  * would) and reads what the broker sends back.
  */
-export function rawPeer(root: Referenceable, opts: { limits?: Partial<RpcLimits>; hello?: boolean } = {}) {
+export function rawPeer(
+  root: Referenceable,
+  opts: { limits?: Partial<RpcLimits>; hello?: boolean } = {},
+) {
   const clock = new ManualClock();
   const [raw, tb] = transportPair();
   const received: unknown[][] = [];
   const closes: { code: number; reason: string }[] = [];
   raw.attach({
     message: (data) => {
-      for (const m of JSON.parse(String(data)) as unknown[][]) received.push(m);
+      for (const m of JSON.parse(data as string) as unknown[][]) received.push(m);
     },
     close: (code, reason) => closes.push({ code, reason }),
   });
@@ -59,7 +72,7 @@ export function rawPeer(root: Referenceable, opts: { limits?: Partial<RpcLimits>
   if (opts.hello !== false) raw.send(JSON.stringify([[0, PROTOCOL_VERSION, {}]]));
   return {
     broker,
-    raw: raw as MemoryTransport,
+    raw: raw,
     clock,
     received,
     closes,

@@ -23,7 +23,7 @@ export class ManualClock implements Clock {
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = ++this.seq;
     this.timers.set(id, { id, at: this.t + Math.max(0, ms), fn });
-    return id as TimerHandle;
+    return id;
   }
 
   clearTimeout(handle: TimerHandle): void {
@@ -41,7 +41,11 @@ export class ManualClock implements Clock {
     for (;;) {
       let next: Timer | undefined;
       for (const timer of this.timers.values()) {
-        if (timer.at <= end && (next === undefined || timer.at < next.at || (timer.at === next.at && timer.id < next.id))) next = timer;
+        if (
+          timer.at <= end &&
+          (next === undefined || timer.at < next.at || (timer.at === next.at && timer.id < next.id))
+        )
+          next = timer;
       }
       if (next === undefined) break;
       this.timers.delete(next.id);

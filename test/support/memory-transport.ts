@@ -14,6 +14,8 @@ export class MemoryTransport implements Transport {
   queuedBytes = 0;
   private paused = false;
   private inbox: string[] = [];
+  /** Frames that arrived before attach (a real socket buffers them too). */
+  private early: string[] = [];
 
   constructor(readonly remoteAddress: string) {}
 
@@ -23,6 +25,9 @@ export class MemoryTransport implements Transport {
 
   attach(handlers: TransportHandlers): void {
     this.handlers = handlers;
+    const early = this.early;
+    this.early = [];
+    for (const f of early) handlers.message(f, false);
   }
 
   send(frame: string): void {
@@ -70,7 +75,9 @@ export class MemoryTransport implements Transport {
       return;
     }
     queueMicrotask(() => {
-      if (!this.closed) this.handlers?.message(frame, false);
+      if (this.closed) return;
+      if (this.handlers) this.handlers.message(frame, false);
+      else this.early.push(frame);
     });
   }
 

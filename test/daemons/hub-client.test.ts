@@ -1,0 +1,218 @@
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Hub, StaticMonitors, UserStore } from '../../hub/index.js';
+import { HubClient, type HubClientOptions } from '../../daemons/index.js';
+import { AddService } from '../../services/index.js';
+import { Backoff, CloseCode, Referenceable, type RemoteReference } from '../../shared/index.js';
+import { EchoService } from '../fixtures/services/echo-service.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { transportPair, type MemoryTransport } from '../support/memory-transport.js';
+
+const PASSWORD = 'daemon-password';
+
+class Updates extends Referenceable {
+  got: unknown[] = [];
+  remote_update(v: unknown): string {
+    this.got.push(v);
+    return 'ok';
+  }
+}
+
+/** A hub (logic only) reachable through in-memory transports, on a manual clock. */
+async function memoryHub() {
+  const clock = new ManualClock();
+  const users = new UserStore();
+  await users.set('daemon', PASSWORD);
+  const hub = new Hub({
+    users,
+    clock,
+    monitors: new StaticMonitors(['localhost']),
+    limits: { loginTimeoutMs: 3_600_000 },
+  });
+  hub.registerService(AddService);
+  hub.registerService(EchoService);
+  const serverEnds: MemoryTransport[] = [];
+  let refuse = false;
+  const connector = (): Promise<MemoryTransport> => {
+    if (refuse) return Promise.reject(new Error('connection refused'));
+    const [client, server] = transportPair();
+    serverEnds.push(server);
+    hub.accept(server);
+    return Promise.resolve(client);
+  };
+  return {
+    hub,
+    clock,
+    serverEnds,
+    setRefusing: (v: boolean) => (refuse = v),
+    client(extra: Partial<HubClientOptions> = {}): HubClient {
+      return new HubClient({
+        url: 'memory://hub',
+        username: 'daemon',
+        password: PASSWORD,
+        clock,
+        connector,
+        random: () => 0.5,
+        ...extra,
+      });
+    },
+  };
+}
+
+describe('HubClient', () => {
+  const clients: HubClient[] = [];
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+  const track = (c: HubClient): HubClient => {
+    clients.push(c);
+    return c;
+  };
+
+  it('connects, logs in and calls a service', async () => {
+    const env = await memoryHub();
+    const c = track(env.client());
+    c.start();
+    await c.whenConnected();
+    expect(c.state).toBe('connected');
+    const add = await c.getService('AddService');
+    expect(await add.callRemote('add', 40, 2)).toBe(42);
+  });
+
+  it('reconnects after a drop, logs in again, re-acquires services and re-registers listeners', async () => {
+    const env = await memoryHub();
+    const listener = new Updates();
+    const c = track(env.client());
+    c.start();
+    await c.whenConnected();
+    const echo = await c.getService('EchoService', { listener });
+    expect(await echo.callRemote('broadcast', 'before')).toBe(1);
+
+    const disconnected = once(c, 'disconnect');
+    const reconnecting = once(c, 'reconnecting');
+    env.serverEnds[0]?.close(1011, 'hub crashed');
+    await disconnected;
+    const [{ delayMs }] = (await reconnecting) as [{ delayMs: number }];
+    await expect(echo.callRemote('echo', 1)).rejects.toMatchObject({
+      code: 'HUB_ERR_NOT_CONNECTED',
+      retryable: true,
+    });
+
+    const connected = once(c, 'connect');
+    env.clock.advance(delayMs);
+    const [info] = (await connected) as [{ reconnect: boolean }];
+    expect(info.reconnect).toBe(true);
+    // The same proxy works again, and the hub has the listener again.
+    expect(await echo.callRemote('echo', 'after')).toBe('after');
+    expect(await echo.callRemote('listenerCount')).toBe(1);
+    expect(await echo.callRemote('broadcast', 'pushed after reconnect')).toBe(1);
+    expect(listener.got).toEqual(['before', 'pushed after reconnect']);
+  });
+
+  it('backs off exponentially with jitter and a cap while the hub is unreachable', async () => {
+    const env = await memoryHub();
+    env.setRefusing(true);
+    const c = track(
+      env.client({ limits: { reconnectBaseMs: 100, reconnectFactor: 2, reconnectMaxMs: 1_000 } }),
+    );
+    const delays: number[] = [];
+    c.on('reconnecting', ({ delayMs }) => delays.push(delayMs));
+    c.start();
+    for (let i = 0; i < 7; i++) {
+      await new Promise((r) => setImmediate(r));
+      env.clock.advance(delays.at(-1) ?? 0);
+    }
+    // random() = 0.5 gives 3/4 of each ceiling: 100, 200, 400, 800, then the 1000 cap.
+    expect(delays.slice(0, 6)).toEqual([75, 150, 300, 600, 750, 750]);
+    env.setRefusing(false);
+    const connected = once(c, 'connect');
+    await new Promise((r) => setImmediate(r));
+    env.clock.advance(1_000);
+    await connected;
+    expect(c.state).toBe('connected');
+  });
+
+  it('stops retrying on bad credentials with a clear error', async () => {
+    const env = await memoryHub();
+    const c = track(env.client({ password: 'wrong-password' }));
+    const fatal = once(c, 'fatal');
+    c.start();
+    await expect(c.whenConnected()).rejects.toMatchObject({ code: 'HUB_ERR_AUTH_FAILED' });
+    const [err] = (await fatal) as [{ code: string }];
+    expect(err.code).toBe('HUB_ERR_AUTH_FAILED');
+    expect(c.state).toBe('failed');
+    expect(env.clock.pending).toBe(0); // no retry timer armed
+  });
+
+  it('detects a hub that stopped answering through keep-alive pings', async () => {
+    const env = await memoryHub();
+    const c = track(env.client({ limits: { pingIntervalMs: 1_000, pingTimeoutMs: 500 } }));
+    c.start();
+    await c.whenConnected();
+    // The hub process freezes: it reads nothing more.
+    env.serverEnds[0]?.pause();
+    const disconnected = once(c, 'disconnect');
+    env.clock.advance(1_000);
+    await new Promise((r) => setImmediate(r));
+    env.clock.advance(500);
+    const [info] = (await disconnected) as [{ code: number; error?: { code: string } }];
+    expect(info.code).toBe(CloseCode.PING_TIMEOUT);
+    expect(c.state).toBe('waiting');
+  });
+
+  it('times out whenConnected with the last error when the hub never answers', async () => {
+    const env = await memoryHub();
+    env.setRefusing(true);
+    const c = track(env.client());
+    c.start();
+    const waiting = c.whenConnected(5_000);
+    await new Promise((r) => setImmediate(r));
+    env.clock.advance(5_000);
+    await expect(waiting).rejects.toThrow(/within 5000 ms: connection refused/);
+  });
+
+  it('close() stops everything: no reconnect, no timers', async () => {
+    const env = await memoryHub();
+    const c = env.client();
+    c.start();
+    await c.whenConnected();
+    c.close();
+    await new Promise((r) => setImmediate(r));
+    expect(c.state).toBe('closed');
+    expect(env.clock.pending).toBe(0);
+    expect(env.hub.sessions.size).toBe(0);
+  });
+
+  it('lets the hub call back into the daemon root', async () => {
+    class DaemonRoot extends Referenceable {
+      remote_getName(): string {
+        return 'collector-x';
+      }
+    }
+    const env = await memoryHub();
+    const c = track(env.client({ root: new DaemonRoot() }));
+    c.start();
+    await c.whenConnected();
+    const session = [...env.hub.sessions][0];
+    const daemonRoot = session?.broker.remoteRoot() as RemoteReference;
+    expect(await daemonRoot.callRemote('getName')).toBe('collector-x');
+  });
+});
+
+describe('Backoff', () => {
+  it('grows by the factor up to the cap, jittered within [ceiling/2, ceiling]', () => {
+    const lo = new Backoff({ baseMs: 100, factor: 2, maxMs: 500, random: () => 0 });
+    expect([lo.next(), lo.next(), lo.next(), lo.next(), lo.next()]).toEqual([
+      50, 100, 200, 250, 250,
+    ]);
+    const hi = new Backoff({ baseMs: 100, factor: 2, maxMs: 500, random: () => 1 });
+    expect([hi.next(), hi.next(), hi.next(), hi.next()]).toEqual([100, 200, 400, 500]);
+    hi.reset();
+    expect(hi.next()).toBe(100);
+  });
+
+  it('refuses nonsense settings', () => {
+    expect(() => new Backoff({ baseMs: 0, factor: 2, maxMs: 10 })).toThrow(RangeError);
+    expect(() => new Backoff({ baseMs: 10, factor: 2, maxMs: 5 })).toThrow(RangeError);
+  });
+});
