@@ -35,7 +35,10 @@ export function userCommand(): Command {
           ).env('ZHUB_NEW_PASSWORD'),
         ),
     ).action(async (name: string, f: FileFlags & { password?: string }) => {
-      const { store } = await UserStore.open(usersPath(f));
+      const { store, generatedPassword } = await UserStore.open(usersPath(f));
+      if (generatedPassword !== undefined) {
+        console.log(`created ${usersPath(f)} with user 'admin', password: ${generatedPassword}`);
+      }
       const password = f.password ?? randomPassword();
       const existed = store.has(name);
       await store.set(name, password);
