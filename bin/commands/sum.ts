@@ -20,6 +20,7 @@ export function sumCommand(): Command {
       const adder = await session.client.getService('AddService');
       const total = await drive(function* (driver: Driver) {
         let t = 0;
+        // drive() resolves with the last yielded result: with no numbers, that is this 0.
         yield Promise.resolve(0);
         for (const n of values) {
           yield adder.callRemote('add', t, n);
