@@ -2,7 +2,13 @@
 // calls/s and latency percentiles. Tells the parent when the measured window starts.
 import { startClient, type TargetName } from './targets.js';
 
-const [target, url, inflightArg, warmArg, durationArg] = process.argv.slice(2) as [TargetName, string, string, string, string];
+const [target, url, inflightArg, warmArg, durationArg] = process.argv.slice(2) as [
+  TargetName,
+  string,
+  string,
+  string,
+  string,
+];
 const inflight = Number(inflightArg);
 const warmMs = Number(warmArg);
 const durationMs = Number(durationArg);
@@ -35,7 +41,8 @@ const t0 = performance.now();
 const calls = await run(durationMs, latencies);
 const elapsed = performance.now() - t0;
 latencies.sort((a, b) => a - b);
-const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+const pct = (p: number): number =>
+  latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
 process.send?.({ result: { calls, elapsedMs: elapsed, p50: pct(0.5), p99: pct(0.99) } });
 await client.close();
 process.exit(0);

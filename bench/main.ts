@@ -10,10 +10,13 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
 const durationMs = Number(process.env.BENCH_SECONDS ?? (quick ? 1 : 3)) * 1000;
 const warmMs = quick ? 500 : 1500;
 
-console.log(`zhub bench: ${rounds} round(s) of ${durationMs / 1000} s per run, ${cpus().length} cores, Node ${process.version}`);
+console.log(
+  `zhub bench: ${rounds} round(s) of ${durationMs / 1000} s per run, ${cpus().length} cores, Node ${process.version}`,
+);
 const results = await rpcBench({ rounds, warmMs, durationMs, log: (s) => console.log(s) });
 
-const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const fmt = (n: number, d = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 function table(r: RpcResults): string {
   const lines = [
@@ -36,11 +39,27 @@ function table(r: RpcResults): string {
 const one = results['1'] as RpcResults[string];
 const many = results['256'] as RpcResults[string];
 const checks = [
-  { what: 'p50 with 1 in flight within 1.2× raw ws', ok: one.zhub.p50 <= 1.2 * one['raw-ws'].p50, figure: `${(one.zhub.p50 / one['raw-ws'].p50).toFixed(2)}×` },
-  { what: 'calls/s with 256 in flight at least raw ws', ok: many.zhub.callsPerSec >= many['raw-ws'].callsPerSec, figure: `${(many.zhub.callsPerSec / many['raw-ws'].callsPerSec).toFixed(2)}×` },
-  { what: 'calls/s with 256 in flight ahead of rpc-websockets', ok: many.zhub.callsPerSec > many['rpc-websockets'].callsPerSec, figure: `${(many.zhub.callsPerSec / many['rpc-websockets'].callsPerSec).toFixed(2)}×` },
+  {
+    what: 'p50 with 1 in flight within 1.2× raw ws',
+    ok: one.zhub.p50 <= 1.2 * one['raw-ws'].p50,
+    figure: `${(one.zhub.p50 / one['raw-ws'].p50).toFixed(2)}×`,
+  },
+  {
+    what: 'calls/s with 256 in flight at least raw ws',
+    ok: many.zhub.callsPerSec >= many['raw-ws'].callsPerSec,
+    figure: `${(many.zhub.callsPerSec / many['raw-ws'].callsPerSec).toFixed(2)}×`,
+  },
+  {
+    what: 'calls/s with 256 in flight ahead of rpc-websockets',
+    ok: many.zhub.callsPerSec > many['rpc-websockets'].callsPerSec,
+    figure: `${(many.zhub.callsPerSec / many['rpc-websockets'].callsPerSec).toFixed(2)}×`,
+  },
 ];
-const checkTable = ['| Target | Measured | Met |', '| --- | ---: | --- |', ...checks.map((c) => `| ${c.what} | ${c.figure} | ${c.ok ? 'yes' : 'no'} |`)].join('\n');
+const checkTable = [
+  '| Target | Measured | Met |',
+  '| --- | ---: | --- |',
+  ...checks.map((c) => `| ${c.what} | ${c.figure} | ${c.ok ? 'yes' : 'no'} |`),
+].join('\n');
 
 const body = `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench\` on this project's machine (${cpus().length} cores, Node ${process.version}); ${rounds} round(s) of ${durationMs / 1000} s per run, median run shown. Server and client run in separate processes on 127.0.0.1; every stack answers \`add(1, 2)\`.
 

@@ -5,11 +5,18 @@ const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 
 /** Forks a TypeScript bench script with IPC. */
 export function forkTs(script: string, args: string[]): ChildProcess {
-  return fork(here(script), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(here(script), args, {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 /** The next IPC message from `child` for which `pick` returns a value; fails after `ms`. */
-export function nextMessage<T>(child: ChildProcess, pick: (m: Record<string, unknown>) => T | undefined, ms = 60_000): Promise<T> {
+export function nextMessage<T>(
+  child: ChildProcess,
+  pick: (m: Record<string, unknown>) => T | undefined,
+  ms = 60_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();

@@ -14,6 +14,9 @@ export async function writeSection(name: string, body: string): Promise<void> {
   const block = `${start}\n${body}\n${end}`;
   const i = page.indexOf(start);
   const j = page.indexOf(end);
-  page = i >= 0 && j > i ? page.slice(0, i) + block + page.slice(j + end.length) : `${page.trimEnd()}\n\n${block}\n`;
+  page =
+    i >= 0 && j > i
+      ? page.slice(0, i) + block + page.slice(j + end.length)
+      : `${page.trimEnd()}\n\n${block}\n`;
   await writeFile(PAGE, page);
 }

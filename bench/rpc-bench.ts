@@ -10,15 +10,30 @@ export interface RunResult {
 }
 
 /** One measured run: a server process and a client process for `target`. */
-async function runOnce(target: TargetName, inflight: number, warmMs: number, durationMs: number): Promise<RunResult> {
+async function runOnce(
+  target: TargetName,
+  inflight: number,
+  warmMs: number,
+  durationMs: number,
+): Promise<RunResult> {
   const server = forkTs('./server.ts', [target]);
   try {
     const url = await nextMessage(server, (m) => m.url as string | undefined);
-    const client = forkTs('./client.ts', [target, url, String(inflight), String(warmMs), String(durationMs)]);
+    const client = forkTs('./client.ts', [
+      target,
+      url,
+      String(inflight),
+      String(warmMs),
+      String(durationMs),
+    ]);
     try {
       await nextMessage(client, (m) => (m.measuring ? true : undefined));
       const before = await serverCpu(server);
-      const resultP = nextMessage(client, (m) => m.result as { calls: number; elapsedMs: number; p50: number; p99: number } | undefined);
+      const resultP = nextMessage(
+        client,
+        (m) =>
+          m.result as { calls: number; elapsedMs: number; p50: number; p99: number } | undefined,
+      );
       client.send('go');
       const r = await resultP;
       const after = await serverCpu(server);
@@ -48,7 +63,12 @@ export type RpcResults = Record<string, Record<TargetName, RunResult>>;
  * Every target at 1 and 256 calls in flight, `rounds` times, the order of targets rotated
  * each round so that drift in machine load does not favour one; the median run is kept.
  */
-export async function rpcBench(opts: { rounds: number; warmMs: number; durationMs: number; log: (s: string) => void }): Promise<RpcResults> {
+export async function rpcBench(opts: {
+  rounds: number;
+  warmMs: number;
+  durationMs: number;
+  log: (s: string) => void;
+}): Promise<RpcResults> {
   const scenarios = [1, 256];
   const raw: Record<string, Record<string, RunResult[]>> = {};
   for (let round = 0; round < opts.rounds; round++) {
@@ -57,7 +77,9 @@ export async function rpcBench(opts: { rounds: number; warmMs: number; durationM
       for (const target of order) {
         const r = await runOnce(target, inflight, opts.warmMs, opts.durationMs);
         ((raw[inflight] ??= {})[target] ??= []).push(r);
-        opts.log(`  round ${round + 1} inflight ${inflight} ${target}: ${Math.round(r.callsPerSec)} calls/s, p50 ${r.p50.toFixed(3)} ms`);
+        opts.log(
+          `  round ${round + 1} inflight ${inflight} ${target}: ${Math.round(r.callsPerSec)} calls/s, p50 ${r.p50.toFixed(3)} ms`,
+        );
       }
     }
   }

@@ -27,7 +27,10 @@ export async function startServer(target: TargetName): Promise<string> {
       const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
       wss.on('connection', (ws) => {
         ws.on('message', (data) => {
-          const m = JSON.parse(data.toString()) as { id: number; params: [number, number] };
+          const m = JSON.parse((data as Buffer).toString()) as {
+            id: number;
+            params: [number, number];
+          };
           ws.send(JSON.stringify({ id: m.id, result: m.params[0] + m.params[1] }));
         });
       });
@@ -64,7 +67,7 @@ export async function startClient(target: TargetName, url: string): Promise<Benc
       const pending = new Map<number, (v: number) => void>();
       let nextId = 1;
       ws.on('message', (data) => {
-        const m = JSON.parse(data.toString()) as { id: number; result: number };
+        const m = JSON.parse((data as Buffer).toString()) as { id: number; result: number };
         const done = pending.get(m.id);
         pending.delete(m.id);
         done?.(m.result);
@@ -82,10 +85,18 @@ export async function startClient(target: TargetName, url: string): Promise<Benc
     case 'rpc-websockets': {
       const client = new RpcWsClient(url, { reconnect: false });
       await new Promise((r) => client.once('open', r));
-      return { add: (x, y) => client.call('add', [x, y]) as Promise<number>, close: () => client.close() };
+      return {
+        add: (x, y) => client.call('add', [x, y]) as Promise<number>,
+        close: () => client.close(),
+      };
     }
     case 'zhub': {
-      const client = await connectHub({ url, username: BENCH_USER, password: BENCH_PASSWORD, type: 'bench' });
+      const client = await connectHub({
+        url,
+        username: BENCH_USER,
+        password: BENCH_PASSWORD,
+        type: 'bench',
+      });
       const adder = await client.getService('AddService');
       return { add: (x, y) => adder.callRemote<number>('add', x, y), close: () => client.close() };
     }

@@ -9,7 +9,8 @@ describe('zhub command line', () => {
   it('lists its subcommands', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const sub of ['hub', 'user', 'sum', 'call']) expect(r.stdout).toMatch(new RegExp(`^\\s+${sub}\\b`, 'm'));
+    for (const sub of ['hub', 'user', 'sum', 'call'])
+      expect(r.stdout).toMatch(new RegExp(`^\\s+${sub}\\b`, 'm'));
   });
 
   it('zhub sum 1 2 3 4 --embedded prints 10 with nothing running', async () => {
@@ -34,14 +35,20 @@ describe('zhub command line', () => {
       const env = { ZHUB_PASSWORD: password };
       const sum = await runCli(['sum', '1', '2', '3', '4', '--hub', hub.url], { env });
       expect(sum.stdout.trim()).toBe('10');
-      const call = await runCli(['call', 'AddService', 'add', '20', '22', '--hub', hub.url], { env });
+      const call = await runCli(['call', 'AddService', 'add', '20', '22', '--hub', hub.url], {
+        env,
+      });
       expect(JSON.parse(call.stdout)).toBe(42);
-      const echo = await runCli(['call', 'EchoService', 'echo', '{"a":[1,2]}', '--hub', hub.url], { env });
+      const echo = await runCli(['call', 'EchoService', 'echo', '{"a":[1,2]}', '--hub', hub.url], {
+        env,
+      });
       expect(JSON.parse(echo.stdout)).toEqual({ a: [1, 2] });
       const bad = await runCli(['call', 'AddService', 'constructor', '--hub', hub.url], { env });
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/HUB_ERR_NO_SUCH_METHOD/);
-      const denied = await runCli(['sum', '1', '--hub', hub.url, '--password', 'wrong-password'], { env: {} });
+      const denied = await runCli(['sum', '1', '--hub', hub.url, '--password', 'wrong-password'], {
+        env: {},
+      });
       expect(denied.code).toBe(1);
       expect(denied.stderr).toMatch(/HUB_ERR_AUTH_FAILED/);
     } finally {
@@ -63,7 +70,15 @@ describe('zhub command line', () => {
     const data = await mkdtemp(join(tmpdir(), 'zhub-cli-'));
     const add = await runCli(['user', 'add', 'collector', '--data', data]);
     expect(add.stdout).toMatch(/added user 'collector' with password: \S{24}/);
-    const set = await runCli(['user', 'add', 'other', '--password', 'a-chosen-password', '--data', data]);
+    const set = await runCli([
+      'user',
+      'add',
+      'other',
+      '--password',
+      'a-chosen-password',
+      '--data',
+      data,
+    ]);
     expect(set.stdout.trim()).toBe("added user 'other'");
     const list = await runCli(['user', 'list', '--data', data]);
     expect(list.stdout.trim().split('\n')).toEqual(['admin', 'collector', 'other']);
@@ -71,6 +86,9 @@ describe('zhub command line', () => {
     expect(rm.code).toBe(0);
     const missing = await runCli(['user', 'remove', 'collector', '--data', data]);
     expect(missing.code).toBe(1);
-    expect((await runCli(['user', 'list', '--data', data])).stdout.trim().split('\n')).toEqual(['admin', 'other']);
+    expect((await runCli(['user', 'list', '--data', data])).stdout.trim().split('\n')).toEqual([
+      'admin',
+      'other',
+    ]);
   });
 });

@@ -14,15 +14,22 @@ describe('docs/errors.md', () => {
   it('states retryability as the code does', async () => {
     const page = await readFile(new URL('../../docs/errors.md', import.meta.url), 'utf8');
     for (const m of page.matchAll(/^\| `(HUB_ERR_[A-Z_]+)` \| (yes|no) \|/gm)) {
-      expect([m[1], new ZHubError(m[1] as ErrorCode, '').retryable]).toEqual([m[1], m[2] === 'yes']);
+      expect([m[1], new ZHubError(m[1] as ErrorCode, '').retryable]).toEqual([
+        m[1],
+        m[2] === 'yes',
+      ]);
     }
   });
 
   it('mentions no code in the source tree that is not defined', async () => {
     const { execFileSync } = await import('node:child_process');
-    const out = execFileSync('grep', ['-rhoE', 'HUB_ERR_[A-Z_]+', 'shared', 'hub', 'services', 'daemons', 'bin'], {
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      'grep',
+      ['-rhoE', 'HUB_ERR_[A-Z_]+', 'shared', 'hub', 'services', 'daemons', 'bin'],
+      {
+        encoding: 'utf8',
+      },
+    );
     const used = new Set(out.split('\n').filter(Boolean));
     const defined = new Set(Object.keys(ERROR_CODES));
     expect([...used].filter((c) => !defined.has(c))).toEqual([]);

@@ -20,7 +20,9 @@ function rawExchange(url: string, frames: (string | Buffer)[]): Promise<Outcome>
     ws.on('open', () => {
       for (const f of frames) ws.send(f, { binary: Buffer.isBuffer(f) });
     });
-    ws.on('message', (d) => messages.push(...(JSON.parse(d.toString()) as unknown[][])));
+    ws.on('message', (d) =>
+      messages.push(...(JSON.parse((d as Buffer).toString()) as unknown[][])),
+    );
     ws.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, messages });
@@ -57,7 +59,9 @@ describe('the /hub endpoint on a real socket', () => {
   it('closes with 1003 on a binary frame and 1002 on invalid JSON', async () => {
     const hub = await startHub();
     stop = hub.close;
-    expect((await rawExchange(hub.url, [hello, Buffer.from([0x5b, 0x5d])])).code).toBe(CloseCode.UNSUPPORTED_DATA);
+    expect((await rawExchange(hub.url, [hello, Buffer.from([0x5b, 0x5d])])).code).toBe(
+      CloseCode.UNSUPPORTED_DATA,
+    );
     expect((await rawExchange(hub.url, [hello, '[[1,1,0,'])).code).toBe(CloseCode.PROTOCOL_ERROR);
   });
 
@@ -69,15 +73,26 @@ describe('the /hub endpoint on a real socket', () => {
     await new Promise((r) => ws.once('open', r));
     const threeErrors = new Promise<void>((resolve) =>
       ws.on('message', (d) => {
-        for (const m of JSON.parse(d.toString()) as unknown[][]) if (m[0] === 3) errors.push(m);
+        for (const m of JSON.parse((d as Buffer).toString()) as unknown[][])
+          if (m[0] === 3) errors.push(m);
         if (errors.length === 3) resolve();
       }),
     );
     ws.send(hello);
-    ws.send(JSON.stringify([[1, 1, 0, '__proto__', []], [1, 2, 0, 'constructor', []], [1, 3, 0, 'login', ['a', 'b']]]));
+    ws.send(
+      JSON.stringify([
+        [1, 1, 0, '__proto__', []],
+        [1, 2, 0, 'constructor', []],
+        [1, 3, 0, 'login', ['a', 'b']],
+      ]),
+    );
     await threeErrors;
     const codes = errors.map((m) => (m[2] as { code: string }).code);
-    expect(codes).toEqual(['HUB_ERR_NO_SUCH_METHOD', 'HUB_ERR_NO_SUCH_METHOD', 'HUB_ERR_AUTH_FAILED']);
+    expect(codes).toEqual([
+      'HUB_ERR_NO_SUCH_METHOD',
+      'HUB_ERR_NO_SUCH_METHOD',
+      'HUB_ERR_AUTH_FAILED',
+    ]);
     expect(ws.readyState).toBe(WebSocket.OPEN);
     ws.close();
   });

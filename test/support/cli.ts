@@ -29,11 +29,17 @@ export function runCli(
 }
 
 /** Starts `zhub hub` on 127.0.0.1:0 and waits until it listens; returns its URL and output so far. */
-export function startCliHub(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+export function startCliHub(
+  args: string[],
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ZHUB_BIN, 'hub', '--port', '0', '--host', '127.0.0.1', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [ZHUB_BIN, 'hub', '--port', '0', '--host', '127.0.0.1', ...args],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
