@@ -19,7 +19,9 @@ describe('docs/errors.md', () => {
         m[1],
         m[2] === 'yes',
       ]);
+      rows++;
     }
+    expect(rows).toBe(Object.keys(ERROR_CODES).length);
   });
 
   it('mentions no code in the source tree that is not defined', async () => {
