@@ -23,6 +23,13 @@ class Calculator extends Referenceable {
   }
 }
 
+/** Never answers: for deadlines, disconnects and in-flight limits. */
+class Never extends Referenceable {
+  remote_hang(): Promise<never> {
+    return new Promise(() => undefined);
+  }
+}
+
 class Point {
   static constructed = 0;
   constructor(
@@ -70,11 +77,6 @@ describe('Broker: calls and answers', () => {
   });
 
   it('rejects every pending call at once when the connection drops', async () => {
-    class Never extends Referenceable {
-      remote_hang(): Promise<never> {
-        return new Promise(() => undefined);
-      }
-    }
     const { a, tb } = brokerPair({ rootB: new Never() });
     const calls = [a.remoteRoot().callRemote('hang'), a.remoteRoot().callRemote('hang')];
     await tick();
@@ -116,11 +118,6 @@ describe('Broker: calls and answers', () => {
   });
 
   it('honours a per-call deadline', async () => {
-    class Never extends Referenceable {
-      remote_hang(): Promise<never> {
-        return new Promise(() => undefined);
-      }
-    }
     const { a, clock } = brokerPair({ rootB: new Never() });
     const call = a.remoteRoot().callRemoteWithOptions({ timeoutMs: 100 }, 'hang');
     const other = a.remoteRoot().callRemote('hang');
@@ -540,11 +537,6 @@ describe('Broker: limits', () => {
   });
 
   it('answers calls beyond maxInFlight with a retryable too-many-calls error', async () => {
-    class Never extends Referenceable {
-      remote_hang(): Promise<never> {
-        return new Promise(() => undefined);
-      }
-    }
     const { a, b } = brokerPair({
       rootB: new Never(),
       limits: { maxInFlight: 100 },
@@ -564,11 +556,6 @@ describe('Broker: limits', () => {
   });
 
   it('bounds its own pending calls', async () => {
-    class Never extends Referenceable {
-      remote_hang(): Promise<never> {
-        return new Promise(() => undefined);
-      }
-    }
     const { a } = brokerPair({ rootB: new Never(), limits: { maxInFlight: 2 } });
     void a
       .remoteRoot()
