@@ -15,3 +15,16 @@ export { Session } from './session.js';
 export { UserStore, USER_NAME } from './auth/users-file.js';
 export { LoginLimiter } from './auth/login-limiter.js';
 export { randomPassword } from './auth/password-hash.js';
+export { SqliteStore } from './store/sqlite/sqlite-store.js';
+export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
+export type {
+  DeviceDiff,
+  EventQuery,
+  EventStore,
+  IngestResult,
+  MetricQuery,
+  MetricStore,
+  ModelStore,
+  Store,
+  StoredEvent,
+} from './store/store.js';

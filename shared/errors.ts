@@ -36,6 +36,10 @@ export const ERROR_CODES = {
   HUB_ERR_SHUTTING_DOWN: 'The hub is shutting down and accepts no new work.',
   HUB_ERR_CONFIG: 'The configuration or a command-line option is invalid.',
   HUB_ERR_SERVICE_LOAD: 'A service module could not be loaded or registered.',
+  HUB_ERR_STORE_SCHEMA: 'The store holds a schema newer than this zhub knows.',
+  HUB_ERR_STORE: 'The store could not commit (disk full, read-only, locked); nothing was acknowledged.',
+  HUB_ERR_NOT_FOUND: 'The device, collector or event named does not exist.',
+  HUB_ERR_CONFLICT: 'The change conflicts with what exists (a duplicate id, a collector still in use).',
   HUB_ERR_USERS_FILE: 'The users (credentials) file is unreadable or malformed.',
 } as const;
 
@@ -51,6 +55,7 @@ const RETRYABLE: ReadonlySet<string> = new Set<ErrorCode>([
   'HUB_ERR_SHUTTING_DOWN',
   'HUB_ERR_TOO_MANY_CONNECTIONS',
   'HUB_ERR_DEAD_REFERENCE',
+  'HUB_ERR_STORE',
 ]);
 
 export interface ZHubErrorOptions {

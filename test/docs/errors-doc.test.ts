@@ -5,7 +5,9 @@ import { ERROR_CODES, ZHubError, type ErrorCode } from '../../shared/index.js';
 describe('docs/errors.md', () => {
   it('lists every error code, and only codes that exist', async () => {
     const page = await readFile(new URL('../../docs/errors.md', import.meta.url), 'utf8');
-    const documented = new Set([...page.matchAll(/^\|\s*`(HUB_ERR_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]));
+    const documented = new Set(
+      [...page.matchAll(/^\|\s*`(HUB_ERR_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]),
+    );
     const defined = new Set(Object.keys(ERROR_CODES));
     expect([...defined].filter((c) => !documented.has(c))).toEqual([]);
     expect([...documented].filter((c) => !defined.has(c as string))).toEqual([]);

@@ -1,0 +1,29 @@
+import type { Database, Statement } from 'better-sqlite3';
+
+export type Stream = 'events' | 'metrics';
+
+/**
+ * Per-daemon, per-stream delivery high-water marks: every item with a sequence number at or
+ * below the mark is stored. Read and written inside the ingest transaction, so the mark and
+ * the data commit together.
+ */
+export class DeliveryMarks {
+  private readonly get: Statement<[string, string], { high_water: number }>;
+  private readonly put: Statement;
+
+  constructor(db: Database) {
+    this.get = db.prepare('SELECT high_water FROM delivery WHERE daemon = ? AND stream = ?');
+    this.put = db.prepare(
+      `INSERT INTO delivery(daemon, stream, high_water, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(daemon, stream) DO UPDATE SET high_water = max(high_water, excluded.high_water), updated_at = excluded.updated_at`,
+    );
+  }
+
+  read(daemon: string, stream: Stream): number {
+    return this.get.get(daemon, stream)?.high_water ?? 0;
+  }
+
+  advance(daemon: string, stream: Stream, to: number, now: number): void {
+    this.put.run(daemon, stream, to, now);
+  }
+}

@@ -1,0 +1,202 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { ZHubError } from '../../../shared/index.js';
+import type { EventInput } from '../../model/telemetry.js';
+import type { EventQuery, EventStore, IngestResult, StoredEvent } from '../store.js';
+import type { DeliveryMarks } from './delivery-marks.js';
+
+interface EventRow {
+  id: number;
+  device: string;
+  component: string;
+  event_class: string;
+  event_key: string;
+  severity: number;
+  summary: string;
+  message: string;
+  fields: string | null;
+  state: StoredEvent['state'];
+  count: number;
+  first_time: number;
+  last_time: number;
+  daemon: string;
+  closed_at: number | null;
+  closed_by: string | null;
+}
+
+const toEvent = (r: EventRow): StoredEvent => ({
+  id: r.id,
+  device: r.device,
+  component: r.component,
+  eventClass: r.event_class,
+  eventKey: r.event_key,
+  severity: r.severity,
+  summary: r.summary,
+  message: r.message,
+  fields: r.fields === null ? null : (JSON.parse(r.fields) as Record<string, unknown>),
+  state: r.state,
+  count: r.count,
+  firstTime: r.first_time,
+  lastTime: r.last_time,
+  daemon: r.daemon,
+  closedAt: r.closed_at,
+  closedBy: r.closed_by,
+});
+
+type Ev = Omit<EventInput, 'seq'>;
+const clearKey = (e: Ev): string =>
+  JSON.stringify([e.device, e.component, e.eventClass, e.eventKey]);
+const fingerprint = (e: Ev): string =>
+  JSON.stringify([e.device, e.component, e.eventClass, e.eventKey, e.severity]);
+
+/**
+ * The event console in SQLite, with ZenHub's deduplication: an event whose fingerprint
+ * (device, component, eventClass, eventKey, severity) matches an active one increments its
+ * count and moves its lastTime; a clear (severity 0) closes the active events with the same
+ * device, component, eventClass and eventKey.
+ */
+export class SqliteEvents implements EventStore {
+  private readonly upsert: Statement;
+  private readonly clear: Statement;
+
+  constructor(
+    private readonly db: Database,
+    private readonly marks: DeliveryMarks,
+  ) {
+    this.upsert = db.prepare(
+      `INSERT INTO events(fingerprint, clear_key, device, component, event_class, event_key, severity, summary, message,
+                          fields, state, count, first_time, last_time, daemon)
+       VALUES (@fingerprint, @clearKey, @device, @component, @eventClass, @eventKey, @severity, @summary, @message,
+               @fields, 'open', 1, @time, @time, @daemon)
+       ON CONFLICT(fingerprint) WHERE state <> 'closed' DO UPDATE SET
+         count = count + 1, last_time = max(last_time, excluded.last_time), summary = excluded.summary,
+         message = excluded.message, fields = excluded.fields, daemon = excluded.daemon
+       RETURNING count`,
+    );
+    this.clear = db.prepare(
+      `UPDATE events SET state = 'closed', closed_at = ?, closed_by = 'clear' WHERE clear_key = ? AND state <> 'closed'`,
+    );
+  }
+
+  ingestEvents(
+    daemon: string,
+    events: EventInput[],
+    now: number,
+    rejectedMaxSeq = 0,
+  ): IngestResult & { deduplicated: number; cleared: number } {
+    return this.db.transaction(() => {
+      const mark = this.marks.read(daemon, 'events');
+      let top = Math.max(mark, rejectedMaxSeq);
+      let stored = 0;
+      let duplicates = 0;
+      let deduplicated = 0;
+      let cleared = 0;
+      for (const e of events) {
+        if (e.seq <= mark) {
+          duplicates++;
+          continue;
+        }
+        if (e.seq > top) top = e.seq;
+        const r = this.apply(e, daemon, now);
+        stored++;
+        if (r === 'dedup') deduplicated++;
+        else if (typeof r === 'number') cleared += r;
+      }
+      if (top > mark) this.marks.advance(daemon, 'events', top, now);
+      return { ack: top, stored, duplicates, deduplicated, cleared };
+    })();
+  }
+
+  raiseEvent(event: Ev, daemon: string, now: number): void {
+    this.db.transaction(() => this.apply(event, daemon, now))();
+  }
+
+  queryEvents(q: EventQuery): { total: number; events: StoredEvent[] } {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.state === 'active') where.push("state <> 'closed'");
+    else if (q.state) {
+      where.push('state = ?');
+      args.push(q.state);
+    }
+    if (q.minSeverity !== undefined) {
+      where.push('severity >= ?');
+      args.push(q.minSeverity);
+    }
+    if (q.device !== undefined) {
+      where.push('device = ?');
+      args.push(q.device);
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (
+      this.db.prepare(`SELECT count(*) AS n FROM events ${clause}`).get(...args) as { n: number }
+    ).n;
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM events ${clause} ORDER BY severity DESC, last_time DESC, id DESC LIMIT ? OFFSET ?`,
+      )
+      .all(...args, q.limit ?? 100, q.offset ?? 0) as EventRow[];
+    return { total, events: rows.map(toEvent) };
+  }
+
+  setEventState(
+    ids: number[],
+    state: 'acknowledged' | 'closed' | 'open',
+    by: string,
+    now: number,
+  ): number {
+    return this.db.transaction(() => {
+      let changed = 0;
+      for (const id of ids) {
+        const row = this.db
+          .prepare('SELECT fingerprint, state FROM events WHERE id = ?')
+          .get(id) as { fingerprint: string; state: string } | undefined;
+        if (!row) throw new ZHubError('HUB_ERR_NOT_FOUND', `no event ${id}`);
+        if (row.state === state) continue;
+        if (state === 'open' || (state === 'acknowledged' && row.state === 'closed')) {
+          // Reopening must not create a second active event with the same fingerprint.
+          const clash = this.db
+            .prepare(
+              "SELECT id FROM events WHERE fingerprint = ? AND state <> 'closed' AND id <> ?",
+            )
+            .get(row.fingerprint, id);
+          if (clash)
+            throw new ZHubError(
+              'HUB_ERR_CONFLICT',
+              `event ${id} cannot be reopened: an active event has its fingerprint`,
+            );
+        }
+        const closing = state === 'closed';
+        changed += this.db
+          .prepare('UPDATE events SET state = ?, closed_at = ?, closed_by = ? WHERE id = ?')
+          .run(
+            state,
+            closing ? now : null,
+            closing ? by : state === 'acknowledged' ? by : null,
+            id,
+          ).changes;
+      }
+      return changed;
+    })();
+  }
+
+  /** One event: 'dedup', 'new', or the number of events a clear closed. */
+  private apply(e: Ev, daemon: string, now: number): 'dedup' | 'new' | number {
+    const key = clearKey(e);
+    if (e.severity === 0) return this.clear.run(now, key).changes;
+    const row = this.upsert.get({
+      fingerprint: fingerprint(e),
+      clearKey: key,
+      device: e.device,
+      component: e.component,
+      eventClass: e.eventClass,
+      eventKey: e.eventKey,
+      severity: e.severity,
+      summary: e.summary,
+      message: e.message,
+      fields: e.fields === undefined ? null : JSON.stringify(e.fields),
+      time: e.time ?? now,
+      daemon,
+    }) as { count: number };
+    return row.count > 1 ? 'dedup' : 'new';
+  }
+}
