@@ -1,5 +1,6 @@
 import type { Clock, Logger, RemoteReference } from '../shared/index.js';
 import { Referenceable } from '../shared/index.js';
+import type { HubEnvironment } from './hub-environment.js';
 
 /** What the hub gives each service instance. */
 export interface ServiceContext {
@@ -10,6 +11,8 @@ export interface ServiceContext {
   /** A child logger bound to `{ service, monitor }`. */
   log: Logger;
   clock: Clock;
+  /** The store and hub-wide collaborators (model, changes, heartbeats). */
+  env: HubEnvironment;
 }
 
 /** The identity of the daemon on the other end of a call (see `static withCaller`). */
@@ -43,6 +46,7 @@ export class HubService extends Referenceable {
   readonly monitor: string;
   readonly log: Logger;
   protected readonly clock: Clock;
+  protected readonly env: HubEnvironment;
   readonly listeners: RemoteReference[] = [];
   readonly listenerOptions = new Map<RemoteReference, unknown>();
 
@@ -52,6 +56,7 @@ export class HubService extends Referenceable {
     this.monitor = ctx.monitor;
     this.log = ctx.log;
     this.clock = ctx.clock;
+    this.env = ctx.env;
   }
 
   /** Called by the hub when a daemon passes a listener to getService. */

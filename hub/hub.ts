@@ -19,10 +19,16 @@ import type { UserStore } from './auth/users-file.js';
 import { HubAvatar, type ServiceBroker } from './hub-avatar.js';
 import type { HubService, ServiceClass } from './hub-service.js';
 import { LoginRoot, type LoginAuthority, type LoginInfo } from './login-root.js';
-import type { MonitorDirectory } from './monitors.js';
-import { StaticMonitors } from './monitors.js';
+import { StoreMonitors, type MonitorDirectory } from './monitors.js';
 import { ServiceRegistry } from './service-registry.js';
 import { Session } from './session.js';
+import { HeartbeatMonitor } from './heartbeats.js';
+import { DEFAULT_DATA_LIMITS, type DataLimits, type HubEnvironment } from './hub-environment.js';
+import { DeviceModel } from './model/device-model.js';
+import { ModelChanges } from './model/model-changes.js';
+import { DEFAULT_RETENTION, Retention, type RetentionOptions } from './retention.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/store.js';
 
 export interface HubCoreOptions {
   users: UserStore;
@@ -33,6 +39,10 @@ export interface HubCoreOptions {
   rpcLimits?: Partial<RpcLimits>;
   /** Send error stacks to daemons (off by default: stacks can reveal internals). */
   tracebacks?: boolean;
+  /** The store; the hub owns it and closes it. Default: an in-memory SQLite store. */
+  store?: Store;
+  dataLimits?: Partial<DataLimits>;
+  retention?: Partial<RetentionOptions>;
 }
 
 /**
@@ -45,6 +55,8 @@ export class Hub implements LoginAuthority, ServiceBroker {
   readonly sessions = new Set<Session>();
   readonly limits: HubLimits;
   readonly log: Logger;
+  readonly env: HubEnvironment;
+  private readonly retention: Retention;
   private readonly clock: Clock;
   private readonly users: UserStore;
   private readonly monitors: MonitorDirectory;
@@ -57,9 +69,26 @@ export class Hub implements LoginAuthority, ServiceBroker {
     this.log = options.logger ?? silentLogger();
     this.clock = options.clock ?? systemClock;
     this.users = options.users;
-    this.monitors = options.monitors ?? new StaticMonitors();
     this.limits = { ...DEFAULT_HUB_LIMITS, ...options.limits };
-    this.registry = new ServiceRegistry(this.log, this.clock);
+    const store =
+      options.store ??
+      new SqliteStore({ dataDir: ':memory:', clock: this.clock, logger: this.log });
+    const changes = new ModelChanges(this.log);
+    this.env = {
+      store,
+      changes,
+      model: new DeviceModel(store, changes),
+      heartbeats: new HeartbeatMonitor(store, this.clock, this.log),
+      limits: { ...DEFAULT_DATA_LIMITS, ...options.dataLimits },
+    };
+    this.env.heartbeats.start();
+    this.retention = new Retention(store, this.clock, this.log, {
+      ...DEFAULT_RETENTION,
+      ...options.retention,
+    });
+    this.retention.start();
+    this.monitors = options.monitors ?? new StoreMonitors(store);
+    this.registry = new ServiceRegistry(this.log, this.clock, this.env);
     this.limiter = new LoginLimiter(
       this.clock,
       this.limits.maxLoginFailures,
@@ -203,6 +232,9 @@ export class Hub implements LoginAuthority, ServiceBroker {
     }
     for (const session of [...this.loginTimers.keys()]) this.clearLoginTimer(session);
     await this.registry.close();
+    this.env.heartbeats.close();
+    this.retention.close();
+    this.env.store.close();
   }
 
   private clearLoginTimer(session: Session): void {

@@ -28,3 +28,15 @@ export type {
   Store,
   StoredEvent,
 } from './store/store.js';
+export { ConfigPush } from './config-push.js';
+export type { PushStats } from './config-push.js';
+export { DEFAULT_DATA_LIMITS } from './hub-environment.js';
+export type { DataLimits, HubEnvironment } from './hub-environment.js';
+export { DeviceModel, parseOrThrow } from './model/device-model.js';
+export { ModelChanges } from './model/model-changes.js';
+export type { Collector, Device, DeviceInput, ModelChange } from './model/model-schemas.js';
+export { checkBatch, checkEvent, checkSample } from './model/telemetry.js';
+export type { EventInput, Rejected, SampleInput } from './model/telemetry.js';
+export { HeartbeatMonitor } from './heartbeats.js';
+export { Retention } from './retention.js';
+export { StoreMonitors } from './monitors.js';

@@ -1,11 +1,11 @@
-/**
- * Which monitors (collectors) the hub knows. The hub data plane backs this with its store;
- * until then a fixed list serves, `localhost` by default (ZenHub's default monitor).
- */
+import type { Store } from './store/store.js';
+
+/** Which monitors (collectors) the hub knows. */
 export interface MonitorDirectory {
   has(name: string): boolean | Promise<boolean>;
 }
 
+/** A fixed list, for embedding and tests. */
 export class StaticMonitors implements MonitorDirectory {
   private readonly names: Set<string>;
 
@@ -19,5 +19,14 @@ export class StaticMonitors implements MonitorDirectory {
 
   add(name: string): void {
     this.names.add(name);
+  }
+}
+
+/** The collectors of the store (the default). */
+export class StoreMonitors implements MonitorDirectory {
+  constructor(private readonly store: Store) {}
+
+  has(name: string): boolean {
+    return this.store.model.getCollector(name) !== undefined;
   }
 }

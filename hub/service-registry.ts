@@ -3,6 +3,7 @@ import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Clock, Logger } from '../shared/index.js';
 import { ZHubError } from '../shared/index.js';
+import type { HubEnvironment } from './hub-environment.js';
 import { HubService, type ServiceClass } from './hub-service.js';
 
 const SERVICE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
@@ -19,6 +20,7 @@ export class ServiceRegistry {
   constructor(
     private readonly log: Logger,
     private readonly clock: Clock,
+    private readonly env: HubEnvironment,
   ) {}
 
   /** Registers `Class` under `name` (default: its static `serviceName`, else its class name). */
@@ -109,6 +111,7 @@ export class ServiceRegistry {
         monitor,
         log: this.log.child({ service: name, monitor }),
         clock: this.clock,
+        env: this.env,
       });
       this.instances.set(key, svc);
     }

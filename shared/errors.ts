@@ -37,9 +37,11 @@ export const ERROR_CODES = {
   HUB_ERR_CONFIG: 'The configuration or a command-line option is invalid.',
   HUB_ERR_SERVICE_LOAD: 'A service module could not be loaded or registered.',
   HUB_ERR_STORE_SCHEMA: 'The store holds a schema newer than this zhub knows.',
-  HUB_ERR_STORE: 'The store could not commit (disk full, read-only, locked); nothing was acknowledged.',
+  HUB_ERR_STORE:
+    'The store could not commit (disk full, read-only, locked); nothing was acknowledged.',
   HUB_ERR_NOT_FOUND: 'The device, collector or event named does not exist.',
-  HUB_ERR_CONFLICT: 'The change conflicts with what exists (a duplicate id, a collector still in use).',
+  HUB_ERR_CONFLICT:
+    'The change conflicts with what exists (a duplicate id, a collector still in use).',
   HUB_ERR_USERS_FILE: 'The users (credentials) file is unreadable or malformed.',
 } as const;
 

@@ -131,7 +131,7 @@ export function checkEvent(o: Record<string, unknown>, now: number): EventInput 
     severity: severity as number,
     summary: text(o.summary, MAX_SUMMARY, 'summary'),
     message: text(o.message, MAX_MESSAGE, 'message', ''),
-    time: time as number | undefined,
+    time: time,
     fields,
   };
 }

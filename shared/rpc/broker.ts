@@ -14,6 +14,7 @@ import type { Referenceable } from './referenceable.js';
 import { remoteMethodsOf, type RemoteMethod } from './referenceable.js';
 import { RemoteReference, type CallOptions, type RefOwnerLink } from './remote-reference.js';
 import type { Transport } from './transport.js';
+import { SharedArgs } from './shared-args.js';
 import { decodeValue, encodeValue, type RefContext } from './value-codec.js';
 
 export interface BrokerOptions {
@@ -224,8 +225,14 @@ export class Broker implements RefOwnerLink, RefContext {
     }
     let text: string;
     try {
-      const enc = encodeValue(args, this.limits.maxDepth, this);
       const id = this.nextCallId;
+      if (args.length === 1 && args[0] instanceof SharedArgs) {
+        // Encoded once for many peers: only the envelope is built here.
+        text = `[${Op.CALL},${id},${target},${JSON.stringify(method)},${args[0].json}]`;
+        this.checkSize(text, `call to '${method}'`);
+        return this.send(id, text, method, opts);
+      }
+      const enc = encodeValue(args, this.limits.maxDepth, this);
       text = JSON.stringify(
         enc.meta === undefined
           ? [Op.CALL, id, target, method, enc.json]
@@ -235,7 +242,11 @@ export class Broker implements RefOwnerLink, RefContext {
     } catch (err) {
       return Promise.reject(err);
     }
-    const id = this.nextCallId++;
+    return this.send(this.nextCallId, text, method, opts);
+  }
+
+  private send(id: number, text: string, method: string, opts: CallOptions): Promise<unknown> {
+    this.nextCallId++;
     const timeout = opts.timeoutMs ?? this.limits.callTimeoutMs;
     this.stats.callsSent++;
     return new Promise((resolve, reject) => {

@@ -43,6 +43,8 @@ async function memoryHub() {
   return {
     hub,
     clock,
+    /** Timers the hub itself keeps (heartbeat check, retention). */
+    hubTimers: clock.pending,
     serverEnds,
     setRefusing: (v: boolean) => (refuse = v),
     client(extra: Partial<HubClientOptions> = {}): HubClient {
@@ -141,7 +143,7 @@ describe('HubClient', () => {
     const [err] = (await fatal) as [{ code: string }];
     expect(err.code).toBe('HUB_ERR_AUTH_FAILED');
     expect(c.state).toBe('failed');
-    expect(env.clock.pending).toBe(0); // no retry timer armed
+    expect(env.clock.pending).toBe(env.hubTimers); // no retry timer armed
   });
 
   it('detects a hub that stopped answering through keep-alive pings', async () => {
@@ -179,7 +181,7 @@ describe('HubClient', () => {
     c.close();
     await new Promise((r) => setImmediate(r));
     expect(c.state).toBe('closed');
-    expect(env.clock.pending).toBe(0);
+    expect(env.clock.pending).toBe(env.hubTimers);
     expect(env.hub.sessions.size).toBe(0);
   });
 

@@ -40,7 +40,13 @@ describe('hub services over real sockets', () => {
     });
     const echo = await c.getService('EchoService');
     expect(await echo.callRemote('echo', { a: [1, 'b'] })).toEqual({ a: [1, 'b'] });
-    expect(await c.hub?.callRemote('listServices')).toEqual(['AddService', 'EchoService']);
+    expect(await c.hub?.callRemote('listServices')).toEqual([
+      'AddService',
+      'ConfigService',
+      'EchoService',
+      'EventService',
+      'MetricService',
+    ]);
   });
 
   it('registers services programmatically', async () => {

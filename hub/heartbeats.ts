@@ -1,0 +1,116 @@
+import type { Clock, Logger, TimerHandle } from '../shared/index.js';
+import type { Store } from './store/store.js';
+
+export interface HeartbeatStatus {
+  daemon: string;
+  lastBeat: number;
+  timeoutMs: number;
+  overdue: boolean;
+}
+
+interface Beat {
+  daemon: string;
+  lastBeat: number;
+  timeoutMs: number;
+  missing: boolean;
+}
+
+const EVENT = {
+  component: 'zhub',
+  eventClass: '/Status/Heartbeat',
+  eventKey: 'heartbeat',
+  message: '',
+  fields: undefined,
+  time: undefined,
+};
+
+/**
+ * ZenHub's heartbeat check: a daemon says "I am alive for the next N seconds"; when that
+ * passes without another heartbeat the hub raises a heartbeat-missing event for it, and
+ * clears it when the daemon comes back.
+ */
+export class HeartbeatMonitor {
+  private readonly beats = new Map<string, Beat>();
+  private timer: TimerHandle | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly checkEveryMs = 1_000,
+  ) {}
+
+  start(): void {
+    if (this.timer === undefined && !this.closed) this.schedule();
+  }
+
+  /** Records a heartbeat from `daemon` valid for `timeoutSeconds`. */
+  beat(daemon: string, timeoutSeconds: number): void {
+    const now = this.clock.now();
+    const prev = this.beats.get(daemon);
+    this.beats.set(daemon, {
+      daemon,
+      lastBeat: now,
+      timeoutMs: timeoutSeconds * 1000,
+      missing: false,
+    });
+    if (prev?.missing) {
+      this.store.events.raiseEvent(
+        { ...EVENT, device: daemon, severity: 0, summary: `${daemon} heartbeat resumed` },
+        'zhub',
+        now,
+      );
+      this.log.info({ daemon }, 'heartbeat resumed');
+    }
+  }
+
+  /** Raises heartbeat-missing events for every daemon now overdue. */
+  check(): void {
+    const now = this.clock.now();
+    for (const b of this.beats.values()) {
+      if (b.missing || now - b.lastBeat <= b.timeoutMs) continue;
+      b.missing = true;
+      this.log.warn({ daemon: b.daemon, lastBeat: b.lastBeat }, 'heartbeat missing');
+      try {
+        this.store.events.raiseEvent(
+          {
+            ...EVENT,
+            device: b.daemon,
+            severity: 4,
+            summary: `${b.daemon} heartbeat missing (none for ${Math.round(b.timeoutMs / 1000)} s)`,
+          },
+          'zhub',
+          now,
+        );
+      } catch (err) {
+        b.missing = false; // try again on the next check
+        this.log.error({ err }, 'could not record a heartbeat-missing event');
+      }
+    }
+  }
+
+  list(): HeartbeatStatus[] {
+    const now = this.clock.now();
+    return [...this.beats.values()].map((b) => ({
+      daemon: b.daemon,
+      lastBeat: b.lastBeat,
+      timeoutMs: b.timeoutMs,
+      overdue: now - b.lastBeat > b.timeoutMs,
+    }));
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.check();
+      if (!this.closed) this.schedule();
+    }, this.checkEveryMs);
+  }
+}

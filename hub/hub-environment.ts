@@ -1,0 +1,31 @@
+import type { HeartbeatMonitor } from './heartbeats.js';
+import type { DeviceModel } from './model/device-model.js';
+import type { ModelChanges } from './model/model-changes.js';
+import type { Store } from './store/store.js';
+
+/** What the hub shares with its services: the store and the hub-wide collaborators. */
+export interface HubEnvironment {
+  store: Store;
+  changes: ModelChanges;
+  model: DeviceModel;
+  heartbeats: HeartbeatMonitor;
+  limits: DataLimits;
+}
+
+export interface DataLimits {
+  /** Items accepted in one sendEvents / writeMetrics batch. */
+  maxBatchItems: number;
+  /** Config pushes wait this long to coalesce changes (ms). */
+  pushDelayMs: number;
+  /** Devices per pushed batch: keeps each encode and send short. */
+  pushBatchDevices: number;
+  /** Pushed batches queued per listener before it is sent a full-reload notice instead. */
+  maxPushBacklog: number;
+}
+
+export const DEFAULT_DATA_LIMITS: Readonly<DataLimits> = Object.freeze({
+  maxBatchItems: 10_000,
+  pushDelayMs: 200,
+  pushBatchDevices: 500,
+  maxPushBacklog: 64,
+});

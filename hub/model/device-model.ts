@@ -1,0 +1,81 @@
+import type { z } from 'zod';
+import { ZHubError } from '../../shared/index.js';
+import type { Store } from '../store/store.js';
+import type { ModelChanges } from './model-changes.js';
+import {
+  collectorInputSchema,
+  describeIssues,
+  deviceInputSchema,
+  devicePatchSchema,
+  type Collector,
+  type Device,
+  type ModelChange,
+} from './model-schemas.js';
+
+/** Validates `value` against `schema`; a failure names every offending field (HUB_ERR_BAD_ARGUMENT). */
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  prefix = '',
+): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    throw new ZHubError('HUB_ERR_BAD_ARGUMENT', describeIssues(r.error, prefix), {
+      data: { fields: r.error.issues.map((i) => `${prefix}${i.path.join('.')}`) },
+    });
+  }
+  return r.data;
+}
+
+/**
+ * The model as operators change it (HTTP API, command line): validates input, commits it in
+ * the store, then announces the changes so listening collectors get pushed.
+ */
+export class DeviceModel {
+  constructor(
+    private readonly store: Store,
+    private readonly changes: ModelChanges,
+  ) {}
+
+  collectors(): Collector[] {
+    return this.store.model.listCollectors();
+  }
+
+  putCollector(input: unknown): { collector: Collector; created: boolean } {
+    const c = parseOrThrow(collectorInputSchema, input);
+    return this.store.model.putCollector(c.name, c.properties);
+  }
+
+  removeCollector(name: string): void {
+    if (!this.store.model.removeCollector(name))
+      throw new ZHubError('HUB_ERR_NOT_FOUND', `no collector '${name}'`);
+  }
+
+  /** Adds (or with `upsert`, replaces) devices; all or nothing. Each invalid one is named by its index. */
+  putDevices(input: unknown, mode: 'add' | 'upsert'): Device[] {
+    if (!Array.isArray(input))
+      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'expected an array of devices');
+    const devices = input.map((d, i) =>
+      parseOrThrow(deviceInputSchema, d, input.length > 1 ? `[${i}].` : ''),
+    );
+    return this.commit(this.store.model.putDevices(devices, mode)).flatMap((c) => c.updated);
+  }
+
+  editDevice(id: string, patch: unknown): Device {
+    const p = parseOrThrow(devicePatchSchema, patch);
+    this.commit(this.store.model.putDevices([{ id, patch: p }], 'edit'));
+    return this.store.model.getDevice(id) as Device;
+  }
+
+  removeDevices(ids: string[]): number {
+    return this.commit(this.store.model.removeDevices(ids)).reduce(
+      (n, c) => n + c.removed.length,
+      0,
+    );
+  }
+
+  private commit(changes: ModelChange[]): ModelChange[] {
+    this.changes.publish(changes);
+    return changes;
+  }
+}

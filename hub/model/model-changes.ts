@@ -1,0 +1,34 @@
+import type { Logger } from '../../shared/index.js';
+import type { ModelChange } from './model-schemas.js';
+
+type Listener = (change: ModelChange) => void;
+
+/** Announces committed model changes to whoever watches a collector (its ConfigService). */
+export class ModelChanges {
+  private readonly byCollector = new Map<string, Set<Listener>>();
+
+  constructor(private readonly log: Logger) {}
+
+  /** Calls `fn` for every change to `collector`'s devices; returns the unsubscribe function. */
+  subscribe(collector: string, fn: Listener): () => void {
+    let set = this.byCollector.get(collector);
+    if (!set) this.byCollector.set(collector, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0) this.byCollector.delete(collector);
+    };
+  }
+
+  publish(changes: readonly ModelChange[]): void {
+    for (const change of changes) {
+      for (const fn of this.byCollector.get(change.collector) ?? []) {
+        try {
+          fn(change);
+        } catch (err) {
+          this.log.error({ err, collector: change.collector }, 'model change listener raised');
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { HubService, type ServiceContext } from '../hub/index.js';
+import { ConfigPush } from '../hub/index.js';
+import { ZHubError } from '../shared/index.js';
+
+const MAX_KNOWN_IDS = 1_000_000;
+
+/**
+ * ZenHub's config service, per monitor: the collector's properties, its devices as a diff
+ * since a time, one device, and pushes to listening daemons when the model changes
+ * (`updateDeviceConfigs(devices)`, `deleteDevices(ids)`, or `notifyConfigChanged()` when a
+ * listener fell too far behind).
+ */
+export class ConfigService extends HubService {
+  static override serviceName = 'ConfigService';
+  readonly push: ConfigPush;
+  private readonly unsubscribe: () => void;
+
+  constructor(ctx: ServiceContext) {
+    super(ctx);
+    this.push = new ConfigPush(() => this.listeners, this.clock, this.log, this.env.limits);
+    this.unsubscribe = this.env.changes.subscribe(this.monitor, (change) => this.push.add(change));
+  }
+
+  /** The collector's properties (cycle intervals and whatever the operator set) and generation. */
+  remote_getConfigProperties(): {
+    name: string;
+    generation: number;
+    properties: Record<string, unknown>;
+  } {
+    const c = this.env.store.model.getCollector(this.monitor);
+    if (!c)
+      throw new ZHubError(
+        'HUB_ERR_NO_SUCH_MONITOR',
+        `collector '${this.monitor}' no longer exists`,
+      );
+    return { name: c.name, generation: c.generation, properties: c.properties };
+  }
+
+  /**
+   * `{ new, updated, removed, generation, asOf }`: devices of this monitor the daemon does not
+   * know, those changed at or after `since` (hub ms; pass the previous answer's `asOf`), and
+   * known ids that are gone or moved to another monitor.
+   */
+  remote_getDeviceConfigs(since: unknown = 0, knownDeviceIds: unknown = []): unknown {
+    if (typeof since !== 'number' || !Number.isFinite(since) || since < 0) {
+      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'since must be a time in ms (0 for everything)', {
+        data: { field: 'since' },
+      });
+    }
+    if (
+      !Array.isArray(knownDeviceIds) ||
+      knownDeviceIds.length > MAX_KNOWN_IDS ||
+      !knownDeviceIds.every((id) => typeof id === 'string')
+    ) {
+      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'knownDeviceIds must be an array of device ids', {
+        data: { field: 'knownDeviceIds' },
+      });
+    }
+    return this.env.store.model.deviceDiff(this.monitor, since, knownDeviceIds);
+  }
+
+  /** One device of this monitor (run-once mode). */
+  remote_getDeviceConfig(deviceId: unknown): unknown {
+    if (typeof deviceId !== 'string')
+      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'getDeviceConfig(deviceId) takes a string');
+    const d = this.env.store.model.getDevice(deviceId);
+    if (!d || d.collector !== this.monitor) {
+      throw new ZHubError(
+        'HUB_ERR_NOT_FOUND',
+        `no device '${deviceId.slice(0, 128)}' on monitor '${this.monitor}'`,
+      );
+    }
+    return d;
+  }
+
+  override close(): void {
+    this.unsubscribe();
+    this.push.close();
+  }
+}

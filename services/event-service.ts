@@ -1,0 +1,56 @@
+import { checkBatch, checkEvent, HubService, type Caller } from '../hub/index.js';
+import { ZHubError } from '../shared/index.js';
+import { daemonKey, storeWrite } from './store-errors.js';
+
+/**
+ * Events and heartbeats from daemons. The daemon's identity comes from its session, never
+ * from the batch. A batch is committed, then answered with the daemon's high-water mark: a
+ * batch sent again after a lost answer is acknowledged again and stored once.
+ */
+export class EventService extends HubService {
+  static override serviceName = 'EventService';
+  static withCaller = ['sendEvents', 'sendHeartbeat'];
+
+  /**
+   * `batch`: events `{ seq, device, component?, eventClass?, eventKey?, severity, summary,
+   * message?, time?, ...free fields }`. Answers `{ ack, stored, duplicates, deduplicated,
+   * cleared, rejected }`; malformed items are listed in `rejected` and acknowledged.
+   */
+  remote_sendEvents(caller: Caller, batch: unknown): unknown {
+    const now = this.clock.now();
+    const { items, rejected } = checkBatch(
+      batch,
+      'event',
+      this.env.limits.maxBatchItems,
+      checkEvent,
+      now,
+    );
+    if (rejected.length > 0)
+      this.log.warn(
+        { daemon: caller.daemon, rejected: rejected.slice(0, 5) },
+        'malformed events refused',
+      );
+    const rejectedMax = rejected.reduce((m, r) => Math.max(m, r.seq ?? 0), 0);
+    const r = storeWrite('the event batch', () =>
+      this.env.store.events.ingestEvents(daemonKey(caller), items, now, rejectedMax),
+    );
+    return { ...r, rejected };
+  }
+
+  /** "I am alive for the next `timeoutSeconds`": missing the next one raises an event. */
+  remote_sendHeartbeat(caller: Caller, timeoutSeconds: unknown = 900): boolean {
+    if (
+      typeof timeoutSeconds !== 'number' ||
+      !Number.isFinite(timeoutSeconds) ||
+      timeoutSeconds < 1 ||
+      timeoutSeconds > 86_400
+    ) {
+      throw new ZHubError(
+        'HUB_ERR_BAD_ARGUMENT',
+        'sendHeartbeat(timeoutSeconds) takes 1 to 86400 seconds',
+      );
+    }
+    this.env.heartbeats.beat(caller.daemon, timeoutSeconds);
+    return true;
+  }
+}

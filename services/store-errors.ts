@@ -1,0 +1,24 @@
+import { ZHubError } from '../shared/index.js';
+
+/**
+ * Runs a store write. Anything the store throws that is not one of zhub's own errors (disk
+ * full, read-only file system, a locked database) becomes the retryable HUB_ERR_STORE: the
+ * daemon keeps the batch in its spool and sends it again; nothing was acknowledged.
+ */
+export function storeWrite<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ZHubError) throw err;
+    throw new ZHubError(
+      'HUB_ERR_STORE',
+      `${what} could not be committed: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+/** The key of a daemon's delivery marks: its user and its name, both from the session. */
+export function daemonKey(caller: { user: string; daemon: string }): string {
+  return `${caller.user}:${caller.daemon}`;
+}

@@ -1,0 +1,33 @@
+import { ZHubError } from '../errors.js';
+import { DEFAULT_RPC_LIMITS } from '../limits.js';
+import { encodeValue, type RefContext } from './value-codec.js';
+
+const noRefs: RefContext = {
+  serializeRef: () => {
+    throw new ZHubError('HUB_ERR_NOT_COPYABLE', 'shared arguments cannot hold references');
+  },
+  deserializeRef: () => undefined,
+};
+
+/**
+ * Call arguments encoded once and sent to many peers (a config push to every listener of a
+ * monitor). Only plain JSON data can be shared: references and superjson types belong to one
+ * connection. Pass it as the only argument: `ref.callRemote('update', shared)`.
+ */
+export class SharedArgs {
+  /** The encoded argument array. */
+  readonly json: string;
+  readonly bytes: number;
+
+  constructor(args: unknown[], maxDepth = DEFAULT_RPC_LIMITS.maxDepth) {
+    const enc = encodeValue(args, maxDepth, noRefs);
+    if (enc.meta !== undefined) {
+      throw new ZHubError(
+        'HUB_ERR_NOT_COPYABLE',
+        'shared arguments must be plain JSON data (no Date, Map, bigint, references...)',
+      );
+    }
+    this.json = JSON.stringify(enc.json);
+    this.bytes = Buffer.byteLength(this.json);
+  }
+}
