@@ -1,14 +1,8 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Hub, StaticMonitors, UserStore } from '../../hub/index.js';
-import { HubClient, type HubClientOptions } from '../../daemons/index.js';
-import { AddService } from '../../services/index.js';
+import type { HubClient } from '../../daemons/index.js';
 import { Backoff, CloseCode, Referenceable, type RemoteReference } from '../../shared/index.js';
-import { EchoService } from '../fixtures/services/echo-service.js';
-import { ManualClock } from '../support/manual-clock.js';
-import { transportPair, type MemoryTransport } from '../support/memory-transport.js';
-
-const PASSWORD = 'daemon-password';
+import { memoryHub } from '../support/memory-hub.js';
 
 class Updates extends Referenceable {
   got: unknown[] = [];
@@ -16,49 +10,6 @@ class Updates extends Referenceable {
     this.got.push(v);
     return 'ok';
   }
-}
-
-/** A hub (logic only) reachable through in-memory transports, on a manual clock. */
-async function memoryHub() {
-  const clock = new ManualClock();
-  const users = new UserStore();
-  await users.set('daemon', PASSWORD);
-  const hub = new Hub({
-    users,
-    clock,
-    monitors: new StaticMonitors(['localhost']),
-    limits: { loginTimeoutMs: 3_600_000 },
-  });
-  hub.registerService(AddService);
-  hub.registerService(EchoService);
-  const serverEnds: MemoryTransport[] = [];
-  let refuse = false;
-  const connector = (): Promise<MemoryTransport> => {
-    if (refuse) return Promise.reject(new Error('connection refused'));
-    const [client, server] = transportPair();
-    serverEnds.push(server);
-    hub.accept(server);
-    return Promise.resolve(client);
-  };
-  return {
-    hub,
-    clock,
-    /** Timers the hub itself keeps (heartbeat check, retention). */
-    hubTimers: clock.pending,
-    serverEnds,
-    setRefusing: (v: boolean) => (refuse = v),
-    client(extra: Partial<HubClientOptions> = {}): HubClient {
-      return new HubClient({
-        url: 'memory://hub',
-        username: 'daemon',
-        password: PASSWORD,
-        clock,
-        connector,
-        random: () => 0.5,
-        ...extra,
-      });
-    },
-  };
 }
 
 describe('HubClient', () => {
