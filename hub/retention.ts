@@ -40,6 +40,7 @@ export class Retention {
 
   /** One purge round: chunks until nothing old is left (or the retention is closed). */
   async round(): Promise<number> {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     const before = this.clock.now() - this.opts.metricsDays * 86_400_000;
     let total = 0;
