@@ -8,6 +8,9 @@ import {
   WsTransport,
 } from '../shared/index.js';
 import { UserStore } from './auth/users-file.js';
+import { ApiAuth } from './http/api-auth.js';
+import { registerApiRoutes } from './http/api-routes.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { Hub, type HubCoreOptions } from './hub.js';
 import type { ServiceClass } from './hub-service.js';
 
@@ -20,6 +23,8 @@ export interface HubOptions extends Partial<HubCoreOptions> {
   servicesDirs?: string[];
   /** The WebSocket path daemons connect to (default `/hub`). */
   path?: string;
+  /** Data directory for the embedded SQLite store (ignored when `store` is given). Default: in memory. */
+  dataDir?: string;
 }
 
 /** A built hub: the fastify app (not listening) and the hub logic behind `/hub`. */
@@ -37,7 +42,21 @@ export interface ZHub {
  */
 export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
   const log: Logger = options.logger ?? silentLogger();
-  const hub = new Hub({ ...options, logger: log, users: options.users ?? new UserStore() });
+  const store =
+    options.store ??
+    (options.dataDir === undefined
+      ? undefined
+      : new SqliteStore({
+          dataDir: options.dataDir,
+          logger: log,
+          ...(options.clock ? { clock: options.clock } : {}),
+        }));
+  const hub = new Hub({
+    ...options,
+    ...(store ? { store } : {}),
+    logger: log,
+    users: options.users ?? new UserStore(),
+  });
   if (options.builtinServices !== false) {
     // Loaded lazily: services/ imports hub/, so a static import here would be a cycle.
     const { builtinServices } = await import('../services/index.js');
@@ -75,6 +94,9 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
     },
   );
   app.get('/health', () => ({ status: 'ok' }));
+  registerApiRoutes(app, hub.env, new ApiAuth(hub.users, hub.limiter, hub.clock), () =>
+    hub.clock.now(),
+  );
   app.get('/', () => ({
     name: 'zhub',
     protocol: PROTOCOL_VERSION,

@@ -57,10 +57,11 @@ export class Hub implements LoginAuthority, ServiceBroker {
   readonly log: Logger;
   readonly env: HubEnvironment;
   private readonly retention: Retention;
-  private readonly clock: Clock;
-  private readonly users: UserStore;
+  readonly clock: Clock;
+  readonly users: UserStore;
   private readonly monitors: MonitorDirectory;
-  private readonly limiter: LoginLimiter;
+  /** Failed-login limits, shared by daemon logins and the HTTP API. */
+  readonly limiter: LoginLimiter;
   private readonly loginTimers = new Map<Session, TimerHandle>();
   private nextSessionId = 1;
   private closing = false;

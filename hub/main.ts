@@ -3,7 +3,6 @@ import type { Logger } from '../shared/index.js';
 import { createLogger } from '../shared/index.js';
 import { UserStore } from './auth/users-file.js';
 import { buildHub, type ZHub } from './build-hub.js';
-import { StaticMonitors } from './monitors.js';
 
 export interface HubMainOptions {
   port: number;
@@ -33,9 +32,13 @@ export async function runHub(opts: HubMainOptions): Promise<ZHub> {
     logger: log,
     users: store,
     servicesDirs: opts.servicesDirs,
-    monitors: new StaticMonitors(opts.monitors),
+    dataDir: opts.dataDir,
     tracebacks: opts.tracebacks,
   });
+  for (const name of opts.monitors) {
+    if (!zhub.hub.env.store.model.getCollector(name))
+      zhub.hub.env.model.putCollector({ name, properties: {} });
+  }
   const address = await zhub.app.listen({ port: opts.port, host: opts.host });
   if (generatedPassword !== undefined) {
     // Printed once, here, and never logged: the file keeps only a salted hash.

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../shared/index.js';
+import { ZHubError } from '../../shared/index.js';
+import type { LoginLimiter } from '../auth/login-limiter.js';
+import type { UserStore } from '../auth/users-file.js';
+
+const CACHE_MAX = 1_000;
+const CACHE_TTL_MS = 60_000;
+
+/**
+ * HTTP Basic authentication against the hub's users, with the same failure rate limit as
+ * daemon logins. A verified (user, password) pair is remembered for a minute under a hash, so
+ * a dashboard polling every few seconds does not pay for scrypt on every request.
+ */
+export class ApiAuth {
+  private readonly verified = new Map<string, number>();
+
+  constructor(
+    private readonly users: UserStore,
+    private readonly limiter: LoginLimiter,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The authenticated user name; throws HUB_ERR_AUTH_FAILED or HUB_ERR_RATE_LIMITED. */
+  async check(req: FastifyRequest): Promise<string> {
+    const header = req.headers.authorization;
+    const creds = header?.startsWith('Basic ')
+      ? Buffer.from(header.slice(6), 'base64').toString('utf8')
+      : undefined;
+    const sep = creds?.indexOf(':') ?? -1;
+    if (creds === undefined || sep < 1)
+      throw new ZHubError('HUB_ERR_AUTH_FAILED', 'authentication required');
+    const user = creds.slice(0, sep);
+    const password = creds.slice(sep + 1);
+    const key = createHash('sha256').update(`${user}\u0000${password}`).digest('base64');
+    const now = this.clock.now();
+    const until = this.verified.get(key);
+    if (until !== undefined && until > now && this.users.has(user)) return user;
+    const wait = this.limiter.retryAfter(req.ip);
+    if (wait > 0) {
+      throw new ZHubError(
+        'HUB_ERR_RATE_LIMITED',
+        `too many failed logins; retry in ${Math.ceil(wait / 1000)} s`,
+        {
+          data: { retryAfterMs: wait },
+        },
+      );
+    }
+    if (!(await this.users.verify(user, password))) {
+      this.limiter.fail(req.ip);
+      throw new ZHubError('HUB_ERR_AUTH_FAILED', 'unknown user or wrong password');
+    }
+    this.limiter.succeed(req.ip);
+    if (this.verified.size >= CACHE_MAX) this.verified.clear();
+    this.verified.set(key, now + CACHE_TTL_MS);
+    return user;
+  }
+}
+
+const STATUS: Record<string, number> = {
+  HUB_ERR_BAD_ARGUMENT: 400,
+  HUB_ERR_AUTH_FAILED: 401,
+  HUB_ERR_NOT_FOUND: 404,
+  HUB_ERR_CONFLICT: 409,
+  HUB_ERR_TOO_LARGE: 413,
+  HUB_ERR_RATE_LIMITED: 429,
+  HUB_ERR_STORE: 503,
+  HUB_ERR_SHUTTING_DOWN: 503,
+};
+
+/** Sends an error as `{ error: { code, message, data } }` with the status its code implies. */
+export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+  if (err instanceof ZHubError) {
+    const status = STATUS[err.code] ?? 500;
+    if (status === 401) void reply.header('www-authenticate', 'Basic realm="zhub"');
+    return reply
+      .code(status)
+      .send({ error: { code: err.code, message: err.message, data: err.data } });
+  }
+  const e = err as { statusCode?: number; message?: string; code?: string };
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    // fastify's own client errors: malformed JSON, body too large, bad content type.
+    const code = e.statusCode === 413 ? 'HUB_ERR_TOO_LARGE' : 'HUB_ERR_BAD_ARGUMENT';
+    return reply.code(e.statusCode).send({ error: { code, message: e.message ?? 'bad request' } });
+  }
+  reply.log.error({ err }, 'API request failed');
+  return reply
+    .code(500)
+    .send({ error: { code: 'HUB_ERR_REMOTE', message: 'internal error; see the hub log' } });
+}

@@ -1,0 +1,141 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ZHubError } from '../../shared/index.js';
+import type { HubEnvironment } from '../hub-environment.js';
+import { parseOrThrow } from '../model/device-model.js';
+import type { ApiAuth } from './api-auth.js';
+import { sendError } from './api-auth.js';
+
+const page = {
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+};
+const deviceQuery = z.object({
+  collector: z.string().optional(),
+  search: z.string().max(128).optional(),
+  ...page,
+});
+const eventQuery = z.object({
+  state: z.enum(['open', 'acknowledged', 'closed', 'active']).optional(),
+  minSeverity: z.coerce.number().int().min(0).max(5).optional(),
+  'severity>': z.coerce.number().int().min(0).max(5).optional(),
+  device: z.string().optional(),
+  ...page,
+});
+const metricQuery = z.object({
+  device: z.string().min(1),
+  metric: z.string().min(1),
+  component: z.string().default(''),
+  from: z.coerce.number().min(0).optional(),
+  to: z.coerce.number().min(0).optional(),
+  step: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
+});
+const idsBody = z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) });
+
+/** Largest import accepted in one request (all or nothing). */
+const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * The hub's HTTP JSON API under /api: the model, the event console and metric queries.
+ * Every route needs the hub's credentials (HTTP Basic); every input is checked by a schema and
+ * a bad one gets a 400 naming the field.
+ */
+export function registerApiRoutes(
+  app: FastifyInstance,
+  env: HubEnvironment,
+  auth: ApiAuth,
+  now: () => number,
+): void {
+  void app.register(
+    (api, _opts, done) => {
+      api.decorateRequest('user', '');
+      api.addHook('onRequest', async (req) => {
+        (req as unknown as { user: string }).user = await auth.check(req);
+      });
+      api.setErrorHandler((err, _req, reply) => sendError(reply, err));
+      const user = (req: object): string => (req as { user: string }).user;
+
+      api.get('/collectors', () => ({ collectors: env.model.collectors() }));
+      api.post('/collectors', (req, reply) => {
+        const r = env.model.putCollector(req.body);
+        return reply.code(r.created ? 201 : 200).send(r.collector);
+      });
+      api.delete<{ Params: { name: string } }>('/collectors/:name', (req, reply) => {
+        env.model.removeCollector(req.params.name);
+        return reply.code(204).send();
+      });
+
+      api.get('/devices', (req) => {
+        const q = parseOrThrow(deviceQuery, req.query);
+        return env.store.model.listDevices(q);
+      });
+      api.get<{ Params: { id: string } }>('/devices/:id', (req) => {
+        const d = env.store.model.getDevice(req.params.id);
+        if (!d) throw new ZHubError('HUB_ERR_NOT_FOUND', `no device '${req.params.id}'`);
+        return d;
+      });
+      api.post<{ Querystring: { mode?: string } }>('/devices', (req, reply) => {
+        const mode = req.query.mode === 'upsert' ? 'upsert' : 'add';
+        const many = Array.isArray(req.body);
+        const devices = env.model.putDevices(many ? req.body : [req.body], mode);
+        return reply.code(201).send(many ? { devices } : devices[0]);
+      });
+      api.post('/devices/import', { bodyLimit: IMPORT_BODY_LIMIT }, (req) => {
+        const devices = env.model.putDevices(req.body, 'upsert');
+        return { imported: devices.length };
+      });
+      api.patch<{ Params: { id: string } }>('/devices/:id', (req) =>
+        env.model.editDevice(req.params.id, req.body),
+      );
+      api.delete<{ Params: { id: string } }>('/devices/:id', (req, reply) => {
+        env.model.removeDevices([req.params.id]);
+        return reply.code(204).send();
+      });
+
+      api.get('/events', (req) => {
+        const q = parseOrThrow(eventQuery, req.query);
+        return env.store.events.queryEvents({
+          ...(q.state ? { state: q.state } : {}),
+          ...((q.minSeverity ?? q['severity>']) !== undefined
+            ? { minSeverity: q.minSeverity ?? q['severity>'] }
+            : {}),
+          ...(q.device ? { device: q.device } : {}),
+          offset: q.offset,
+          limit: q.limit,
+        });
+      });
+      for (const [path, state] of [
+        ['acknowledge', 'acknowledged'],
+        ['close', 'closed'],
+        ['reopen', 'open'],
+      ] as const) {
+        api.post(`/events/${path}`, (req) => {
+          const { ids } = parseOrThrow(idsBody, req.body);
+          return { changed: env.store.events.setEventState(ids, state, user(req), now()) };
+        });
+      }
+
+      api.get('/metrics', (req) => {
+        const q = parseOrThrow(metricQuery, req.query);
+        const to = q.to ?? now();
+        const from = q.from ?? to - 3_600_000;
+        return {
+          device: q.device,
+          metric: q.metric,
+          component: q.component,
+          from,
+          to,
+          step: q.step ?? null,
+          points: env.store.metrics.queryMetrics({ ...q, from, to }),
+        };
+      });
+      api.get<{ Querystring: { device?: string } }>('/metrics/series', (req) => {
+        if (!req.query.device) throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'device: required');
+        return { series: env.store.metrics.listSeries(req.query.device) };
+      });
+      done();
+    },
+    { prefix: '/api' },
+  );
+}
