@@ -3,6 +3,9 @@ import { hubCommand } from './commands/hub.js';
 import { userCommand } from './commands/user.js';
 import { sumCommand } from './commands/sum.js';
 import { callCommand } from './commands/call.js';
+import { collectorCommand } from './commands/collector.js';
+import { deviceCommand } from './commands/device.js';
+import { eventsCommand } from './commands/events.js';
 
 const program = new Command('zhub')
   .description(
@@ -12,7 +15,10 @@ const program = new Command('zhub')
   .addCommand(hubCommand())
   .addCommand(userCommand())
   .addCommand(sumCommand())
-  .addCommand(callCommand());
+  .addCommand(callCommand())
+  .addCommand(deviceCommand())
+  .addCommand(collectorCommand())
+  .addCommand(eventsCommand());
 
 try {
   await program.parseAsync(process.argv);

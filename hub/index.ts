@@ -40,3 +40,8 @@ export type { EventInput, Rejected, SampleInput } from './model/telemetry.js';
 export { HeartbeatMonitor } from './heartbeats.js';
 export { Retention } from './retention.js';
 export { StoreMonitors } from './monitors.js';
+export {
+  collectorInputSchema,
+  deviceInputSchema,
+  devicePatchSchema,
+} from './model/model-schemas.js';

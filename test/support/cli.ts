@@ -47,10 +47,11 @@ export function startCliHub(
     }, 30_000);
     const onData = (d: Buffer): void => {
       out += d.toString();
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      // The hub's last start-up line, after the one-time password (if any) was printed.
+      const m = /"url":"(ws:\/\/127\.0\.0\.1:\d+\/hub)"[^\n]*zhub hub listening/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, url: `${(m[1] as string).replace('http', 'ws')}/hub`, output: () => out });
+        resolve({ child, url: m[1] as string, output: () => out });
       }
     };
     child.stdout.on('data', onData);
