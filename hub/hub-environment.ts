@@ -1,6 +1,7 @@
 import type { HeartbeatMonitor } from './heartbeats.js';
 import type { DeviceModel } from './model/device-model.js';
 import type { ModelChanges } from './model/model-changes.js';
+import type { GroupCommit } from './store/group-commit.js';
 import type { Store } from './store/store.js';
 
 /** What the hub shares with its services: the store and the hub-wide collaborators. */
@@ -9,6 +10,8 @@ export interface HubEnvironment {
   changes: ModelChanges;
   model: DeviceModel;
   heartbeats: HeartbeatMonitor;
+  /** Ingest writes go through here: one transaction for the batches of one turn. */
+  ingest: GroupCommit;
   limits: DataLimits;
 }
 
@@ -21,6 +24,8 @@ export interface DataLimits {
   pushBatchDevices: number;
   /** Pushed batches queued per listener before it is sent a full-reload notice instead. */
   maxPushBacklog: number;
+  /** Ingest batches waiting for the next group commit; more are refused (HUB_ERR_STORE, retryable). */
+  maxIngestQueue: number;
 }
 
 export const DEFAULT_DATA_LIMITS: Readonly<DataLimits> = Object.freeze({
@@ -28,4 +33,5 @@ export const DEFAULT_DATA_LIMITS: Readonly<DataLimits> = Object.freeze({
   pushDelayMs: 200,
   pushBatchDevices: 500,
   maxPushBacklog: 64,
+  maxIngestQueue: 10_000,
 });

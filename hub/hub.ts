@@ -28,6 +28,7 @@ import { DeviceModel } from './model/device-model.js';
 import { ModelChanges } from './model/model-changes.js';
 import { DEFAULT_RETENTION, Retention, type RetentionOptions } from './retention.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { GroupCommit } from './store/group-commit.js';
 import type { Store } from './store/store.js';
 
 export interface HubCoreOptions {
@@ -75,12 +76,18 @@ export class Hub implements LoginAuthority, ServiceBroker {
       options.store ??
       new SqliteStore({ dataDir: ':memory:', clock: this.clock, logger: this.log });
     const changes = new ModelChanges(this.log);
+    const dataLimits = { ...DEFAULT_DATA_LIMITS, ...options.dataLimits };
     this.env = {
       store,
       changes,
       model: new DeviceModel(store, changes),
       heartbeats: new HeartbeatMonitor(store, this.clock, this.log),
-      limits: { ...DEFAULT_DATA_LIMITS, ...options.dataLimits },
+      ingest: new GroupCommit(
+        store,
+        dataLimits.maxIngestQueue,
+        () => new ZHubError('HUB_ERR_STORE', 'the hub is behind on writes; retry the batch', { retryable: true }),
+      ),
+      limits: dataLimits,
     };
     this.env.heartbeats.start();
     this.retention = new Retention(store, this.clock, this.log, {

@@ -45,3 +45,4 @@ export {
   deviceInputSchema,
   devicePatchSchema,
 } from './model/model-schemas.js';
+export { GroupCommit } from './store/group-commit.js';

@@ -16,7 +16,7 @@ export class EventService extends HubService {
    * message?, time?, ...free fields }`. Answers `{ ack, stored, duplicates, deduplicated,
    * cleared, rejected }`; malformed items are listed in `rejected` and acknowledged.
    */
-  remote_sendEvents(caller: Caller, batch: unknown): unknown {
+  async remote_sendEvents(caller: Caller, batch: unknown): Promise<unknown> {
     const now = this.clock.now();
     const { items, rejected } = checkBatch(
       batch,
@@ -31,7 +31,7 @@ export class EventService extends HubService {
         'malformed events refused',
       );
     const rejectedMax = rejected.reduce((m, r) => Math.max(m, r.seq ?? 0), 0);
-    const r = storeWrite('the event batch', () =>
+    const r = await storeWrite(this.env.ingest, 'the event batch', () =>
       this.env.store.events.ingestEvents(daemonKey(caller), items, now, rejectedMax),
     );
     return { ...r, rejected };

@@ -10,7 +10,7 @@ export class MetricService extends HubService {
   static withCaller = ['writeMetrics'];
 
   /** `batch`: samples `{ seq, device, component?, metric, value, timestamp }`. Answers `{ ack, stored, duplicates, rejected }`. */
-  remote_writeMetrics(caller: Caller, batch: unknown): unknown {
+  async remote_writeMetrics(caller: Caller, batch: unknown): Promise<unknown> {
     const now = this.clock.now();
     const { items, rejected } = checkBatch(
       batch,
@@ -25,7 +25,7 @@ export class MetricService extends HubService {
         'malformed samples refused',
       );
     const rejectedMax = rejected.reduce((m, r) => Math.max(m, r.seq ?? 0), 0);
-    const r = storeWrite('the metric batch', () =>
+    const r = await storeWrite(this.env.ingest, 'the metric batch', () =>
       this.env.store.metrics.ingestMetrics(daemonKey(caller), items, now, rejectedMax),
     );
     return { ...r, rejected };

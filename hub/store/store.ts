@@ -99,6 +99,8 @@ export interface EventStore {
   /** Raises or clears a hub-made event (heartbeats) outside any daemon stream. */
   raiseEvent(event: Omit<EventInput, 'seq'>, daemon: string, now: number): void;
   queryEvents(q: EventQuery): { total: number; events: StoredEvent[] };
+  /** Rows in the console, and occurrences (rows plus every deduplicated repeat). */
+  countEvents(): { rows: number; occurrences: number };
   /** Moves events to `acknowledged` or `closed`; answers how many changed. */
   setEventState(
     ids: number[],
@@ -148,6 +150,10 @@ export interface Store {
   readonly metrics: MetricStore;
   /** The daemon's delivery high-water mark for `stream` (0 when none). */
   highWater(daemon: string, stream: 'events' | 'metrics'): number;
+  /** Runs `fn` in one transaction: it commits when `fn` returns, and rolls back if it throws. */
+  group<T>(fn: () => T): T;
+  /** Inside `group`: runs `fn` in a savepoint, so that its failure undoes only its own writes. */
+  savepoint<T>(fn: () => T): T;
   /** True when a trivial write commits: for readiness checks. */
   healthy(): boolean;
   close(): void;

@@ -138,6 +138,13 @@ export class SqliteEvents implements EventStore {
     return { total, events: rows.map(toEvent) };
   }
 
+  countEvents(): { rows: number; occurrences: number } {
+    return this.db.prepare('SELECT count(*) AS rows, coalesce(sum(count), 0) AS occurrences FROM events').get() as {
+      rows: number;
+      occurrences: number;
+    };
+  }
+
   setEventState(
     ids: number[],
     state: 'acknowledged' | 'closed' | 'open',

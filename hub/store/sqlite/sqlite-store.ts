@@ -66,6 +66,15 @@ export class SqliteStore implements Store {
     return this.marks.read(daemon, stream);
   }
 
+  group<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  savepoint<T>(fn: () => T): T {
+    // better-sqlite3 runs a transaction function inside an open transaction as a savepoint.
+    return this.db.transaction(fn)();
+  }
+
   healthy(): boolean {
     try {
       this.db.prepare('SELECT 1').get();

@@ -1,0 +1,65 @@
+// A bench hub process: a real hub with an on-disk store in a temporary folder. Answers IPC
+// questions about what it stored and how much CPU it used, and records its longest
+// event-loop stall.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { buildHub, UserStore } from '../hub/index.js';
+import { BENCH_PASSWORD, BENCH_USER } from './targets.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'zhub-bench-'));
+const users = new UserStore();
+await users.set(BENCH_USER, BENCH_PASSWORD);
+const zhub = await buildHub({ users, dataDir, limits: { maxLoginFailures: 1_000_000 } });
+const address = await zhub.app.listen({ port: 0, host: '127.0.0.1' });
+const store = zhub.hub.env.store;
+let lag = monitorEventLoopDelay({ resolution: 5 });
+lag.enable();
+
+process.on('message', (m: { op: string; [k: string]: unknown }) => {
+  switch (m.op) {
+    case 'counts':
+      process.send?.({
+        counts: {
+          samples: store.metrics.countSamples(),
+          events: store.events.countEvents().occurrences,
+        },
+      });
+      break;
+    case 'cpu':
+      process.send?.({ cpu: process.cpuUsage() });
+      break;
+    case 'lag-reset':
+      lag.disable();
+      lag = monitorEventLoopDelay({ resolution: 5 });
+      lag.enable();
+      process.send?.({ lagReset: true });
+      break;
+    case 'lag':
+      process.send?.({ lag: { maxMs: lag.max / 1e6, p99Ms: lag.percentile(99) / 1e6 } });
+      break;
+    case 'import': {
+      // Changes `n` devices of the localhost monitor in one model change (as an import does).
+      const devices = Array.from({ length: m.n as number }, (_, i) => ({
+        id: `bench-${i}`,
+        address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+        properties: { rack: `r${i % 40}`, generation: m.round },
+        datasources: [
+          { name: 'ssh', type: 'port', params: { port: 22 }, datapoints: [{ name: 'up', threshold: { min: 1, severity: 4 } }] },
+          { name: 'web', type: 'http', params: { url: `http://10.0.0.${i & 255}/` }, datapoints: [{ name: 'time' }] },
+        ],
+      }));
+      zhub.hub.env.model.putDevices(devices, 'upsert');
+      process.send?.({ imported: devices.length, at: Date.now() });
+      break;
+    }
+    case 'exit':
+      void zhub.close().then(() => {
+        rmSync(dataDir, { recursive: true, force: true });
+        process.exit(0);
+      });
+      break;
+  }
+});
+process.send?.({ url: `${address.replace(/^http/, 'ws')}/hub` });
