@@ -46,8 +46,18 @@ process.on('message', (m: { op: string; [k: string]: unknown }) => {
         address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
         properties: { rack: `r${i % 40}`, generation: m.round },
         datasources: [
-          { name: 'ssh', type: 'port', params: { port: 22 }, datapoints: [{ name: 'up', threshold: { min: 1, severity: 4 } }] },
-          { name: 'web', type: 'http', params: { url: `http://10.0.0.${i & 255}/` }, datapoints: [{ name: 'time' }] },
+          {
+            name: 'ssh',
+            type: 'port',
+            params: { port: 22 },
+            datapoints: [{ name: 'up', threshold: { min: 1, severity: 4 } }],
+          },
+          {
+            name: 'web',
+            type: 'http',
+            params: { url: `http://10.0.0.${i & 255}/` },
+            datapoints: [{ name: 'time' }],
+          },
         ],
       }));
       zhub.hub.env.model.putDevices(devices, 'upsert');

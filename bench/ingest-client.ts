@@ -3,12 +3,25 @@
 import { connectHub } from '../daemons/index.js';
 import { BENCH_PASSWORD, BENCH_USER } from './targets.js';
 
-const [url, kind, secondsArg, batchArg, inflightArg, name] = process.argv.slice(2) as [string, 'metrics' | 'events', string, string, string, string];
+const [url, kind, secondsArg, batchArg, inflightArg, name] = process.argv.slice(2) as [
+  string,
+  'metrics' | 'events',
+  string,
+  string,
+  string,
+  string,
+];
 const seconds = Number(secondsArg);
 const batchSize = Number(batchArg);
 const inflight = Number(inflightArg);
 
-const client = await connectHub({ url, username: BENCH_USER, password: BENCH_PASSWORD, name, type: 'bench' });
+const client = await connectHub({
+  url,
+  username: BENCH_USER,
+  password: BENCH_PASSWORD,
+  name,
+  type: 'bench',
+});
 const svc = await client.getService(kind === 'metrics' ? 'MetricService' : 'EventService');
 const method = kind === 'metrics' ? 'writeMetrics' : 'sendEvents';
 
@@ -25,7 +38,15 @@ function batch(): unknown[] {
       kind === 'metrics'
         ? { seq, device: `dev-${seq % 1000}`, metric: 'ifInOctets', value: seq, timestamp: now }
         : // 200 fingerprints per daemon: most events deduplicate, as on a real console.
-          { seq, device: `dev-${seq % 100}`, component: 'eth0', eventClass: '/Net/Link', eventKey: 'link', severity: 3 + (seq % 2), summary: 'link flapping' };
+          {
+            seq,
+            device: `dev-${seq % 100}`,
+            component: 'eth0',
+            eventClass: '/Net/Link',
+            eventKey: 'link',
+            severity: 3 + (seq % 2),
+            summary: 'link flapping',
+          };
   }
   return items;
 }
@@ -51,7 +72,12 @@ await Promise.all(
 const elapsed = performance.now() - t0;
 latencies.sort((a, b) => a - b);
 process.send?.({
-  result: { acked, elapsedMs: elapsed, p50: latencies[Math.floor(latencies.length / 2)], p99: latencies[Math.floor(latencies.length * 0.99)] },
+  result: {
+    acked,
+    elapsedMs: elapsed,
+    p50: latencies[Math.floor(latencies.length / 2)],
+    p99: latencies[Math.floor(latencies.length * 0.99)],
+  },
 });
 client.close();
 process.exit(0);

@@ -85,7 +85,10 @@ export class Hub implements LoginAuthority, ServiceBroker {
       ingest: new GroupCommit(
         store,
         dataLimits.maxIngestQueue,
-        () => new ZHubError('HUB_ERR_STORE', 'the hub is behind on writes; retry the batch', { retryable: true }),
+        () =>
+          new ZHubError('HUB_ERR_STORE', 'the hub is behind on writes; retry the batch', {
+            retryable: true,
+          }),
       ),
       limits: dataLimits,
     };

@@ -1,4 +1,5 @@
-import type { Clock, Logger, TimerHandle } from '../shared/index.js';
+import type { Clock, Logger } from '../shared/index.js';
+import { PeriodicTask } from './periodic-task.js';
 import type { Store } from './store/store.js';
 
 export interface RetentionOptions {
@@ -6,64 +7,61 @@ export interface RetentionOptions {
   metricsDays: number;
   /** How often a purge round runs (default 60 s). */
   everyMs: number;
-  /** Samples deleted per transaction; rounds yield to the event loop between chunks (default 5,000). */
+  /** Work per transaction: rounds yield to the event loop between chunks (default 5,000). */
   chunk: number;
+  /** How often fresh samples are compacted (default 5 s). */
+  compactEveryMs: number;
+  /** Samples compacted per transaction (default 100,000). */
+  compactChunk: number;
 }
 
 export const DEFAULT_RETENTION: RetentionOptions = {
   metricsDays: 7,
   everyMs: 60_000,
   chunk: 5_000,
+  compactEveryMs: 5_000,
+  compactChunk: 100_000,
 };
 
 /**
- * Deletes old metric samples in small transactions with a turn of the event loop between
- * them, so ingest never waits long behind a purge.
+ * The store's upkeep: compacts fresh samples into their query layout, and deletes samples
+ * older than the retention. Both work in small transactions with a turn of the event loop
+ * between them, so ingest never waits long behind them.
  */
 export class Retention {
-  private timer: TimerHandle | undefined;
-  private closed = false;
-  purged = 0;
+  private readonly purge: PeriodicTask;
+  private readonly compaction: PeriodicTask;
 
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly log: Logger,
-    private readonly opts: RetentionOptions = DEFAULT_RETENTION,
-  ) {}
-
-  start(): void {
-    if (this.timer === undefined && !this.closed) {
-      this.timer = this.clock.setTimeout(() => void this.round(), this.opts.everyMs);
-    }
+  constructor(store: Store, clock: Clock, log: Logger, opts: RetentionOptions = DEFAULT_RETENTION) {
+    this.purge = new PeriodicTask('retention', clock, log, opts.everyMs, () =>
+      store.metrics.purgeMetrics(clock.now() - opts.metricsDays * 86_400_000, opts.chunk),
+    );
+    this.compaction = new PeriodicTask('compaction', clock, log, opts.compactEveryMs, () =>
+      store.metrics.compact(opts.compactChunk),
+    );
   }
 
-  /** One purge round: chunks until nothing old is left (or the retention is closed). */
-  async round(): Promise<number> {
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-    const before = this.clock.now() - this.opts.metricsDays * 86_400_000;
-    let total = 0;
-    try {
-      for (;;) {
-        if (this.closed) break;
-        const n = this.store.metrics.purgeMetrics(before, this.opts.chunk);
-        total += n;
-        if (n === 0) break;
-        await new Promise((r) => setImmediate(r));
-      }
-    } catch (err) {
-      this.log.error({ err }, 'metric retention round failed');
-    }
-    this.purged += total;
-    if (total > 0) this.log.info({ deleted: total, before }, 'old metric samples deleted');
-    this.start();
-    return total;
+  start(): void {
+    this.purge.start();
+    this.compaction.start();
+  }
+
+  /** One purge round now; answers the samples deleted. */
+  round(): Promise<number> {
+    return this.purge.run();
+  }
+
+  /** One compaction round now; answers the samples moved. */
+  compactNow(): Promise<number> {
+    return this.compaction.run();
+  }
+
+  get purged(): number {
+    return this.purge.total;
   }
 
   close(): void {
-    this.closed = true;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.purge.close();
+    this.compaction.close();
   }
 }

@@ -12,9 +12,13 @@ export async function storeWrite<T>(ingest: GroupCommit, what: string, fn: () =>
     return await ingest.submit(fn);
   } catch (err) {
     if (err instanceof ZHubError) throw err;
-    throw new ZHubError('HUB_ERR_STORE', `${what} could not be committed: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ZHubError(
+      'HUB_ERR_STORE',
+      `${what} could not be committed: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

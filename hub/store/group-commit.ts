@@ -36,7 +36,7 @@ export class GroupCommit {
   submit<T>(work: () => T): Promise<T> {
     if (this.queue.length >= this.maxQueued) return Promise.reject(this.onFull());
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ work, resolve: resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());

@@ -137,8 +137,10 @@ export interface MetricStore {
   queryMetrics(q: MetricQuery): MetricPoint[];
   /** Series known for a device: (component, metric) pairs. */
   listSeries(device: string): { component: string; metric: string }[];
-  /** Deletes at most `limit` samples older than `before`; answers how many. */
+  /** Deletes a bounded amount of samples older than `before`; answers how many (0: nothing left). */
   purgeMetrics(before: number, limit: number): number;
+  /** Moves up to `maxRows` freshly ingested samples into the query-friendly layout; answers how many. */
+  compact(maxRows: number): number;
   countSamples(): number;
 }
 

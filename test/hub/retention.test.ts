@@ -23,10 +23,18 @@ describe('Retention', () => {
       metricsDays: 7,
       everyMs: 60_000,
       chunk: 100,
+      compactEveryMs: 5_000,
+      compactChunk: 250,
     });
+    // Compacted first (in rounds of 250 raw rows), then purged by whole chunks.
+    expect(await retention.compactNow()).toBe(1000);
+    expect(store.metrics.countSamples()).toBe(1000);
     expect(await retention.round()).toBe(600);
     expect(store.metrics.countSamples()).toBe(400);
     expect(await retention.round()).toBe(0);
+    const left = store.metrics.queryMetrics({ device: 'h', metric: 'm', from: 0, to: now + 1 });
+    expect(left).toHaveLength(400);
+    expect(left[0]?.v).toBe(600);
     retention.close();
     expect(clock.pending).toBe(0);
   });

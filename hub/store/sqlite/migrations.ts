@@ -63,12 +63,23 @@ const MIGRATIONS: readonly string[] = [
     metric TEXT NOT NULL,
     UNIQUE (device, component, metric)
   );
-  CREATE TABLE samples (
-    series INTEGER NOT NULL,
+  -- Samples land here first, append-only (no index: ingest stays cheap however big the
+  -- store grows), and are compacted into per-series chunks shortly after.
+  CREATE TABLE samples_raw (
     ts INTEGER NOT NULL,
+    series INTEGER NOT NULL,
     value REAL NOT NULL
   );
-  CREATE INDEX samples_by_series ON samples(series, ts);
+  -- One row per series per compaction round: points as little-endian float64 pairs (t, v).
+  CREATE TABLE chunks (
+    series INTEGER NOT NULL,
+    t0 INTEGER NOT NULL,
+    t1 INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    points BLOB NOT NULL
+  );
+  CREATE INDEX chunks_by_series ON chunks(series, t1);
+  CREATE INDEX chunks_by_end ON chunks(t1);
   `,
 ];
 

@@ -139,7 +139,9 @@ export class SqliteEvents implements EventStore {
   }
 
   countEvents(): { rows: number; occurrences: number } {
-    return this.db.prepare('SELECT count(*) AS rows, coalesce(sum(count), 0) AS occurrences FROM events').get() as {
+    return this.db
+      .prepare('SELECT count(*) AS rows, coalesce(sum(count), 0) AS occurrences FROM events')
+      .get() as {
       rows: number;
       occurrences: number;
     };
