@@ -60,8 +60,11 @@ process.on('message', (m: { op: string; [k: string]: unknown }) => {
           },
         ],
       }));
-      zhub.hub.env.model.putDevices(devices, 'upsert');
-      process.send?.({ imported: devices.length, at: Date.now() });
+      const at = Date.now();
+      const t0 = performance.now();
+      void zhub.hub.env.model.putDevices(devices, 'upsert').then(() => {
+        process.send?.({ imported: devices.length, at, commitMs: performance.now() - t0 });
+      });
       break;
     }
     case 'exit':

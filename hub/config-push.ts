@@ -3,6 +3,9 @@ import { SharedArgs } from '../shared/index.js';
 import type { DataLimits } from './hub-environment.js';
 import type { Device, ModelChange } from './model/model-schemas.js';
 
+/** Listeners whose first batch is started in one turn of the event loop. */
+const LISTENERS_PER_TURN = 8;
+
 interface Job {
   method: 'updateDeviceConfigs' | 'deleteDevices' | 'notifyConfigChanged';
   args: SharedArgs | undefined;
@@ -88,7 +91,12 @@ export class ConfigPush {
     for (let i = 0; i < updated.length; i += n) {
       jobs.push(await this.encode('updateDeviceConfigs', updated.slice(i, i + n)));
     }
-    for (const listener of this.listeners()) this.enqueue(listener, jobs);
+    // A few listeners per turn: each first send copies a whole batch into a socket.
+    let started = 0;
+    for (const listener of [...this.listeners()]) {
+      this.enqueue(listener, jobs);
+      if (++started % LISTENERS_PER_TURN === 0) await new Promise((r) => setImmediate(r));
+    }
   }
 
   close(): void {

@@ -75,14 +75,14 @@ export function registerApiRoutes(
         if (!d) throw new ZHubError('HUB_ERR_NOT_FOUND', `no device '${req.params.id}'`);
         return d;
       });
-      api.post<{ Querystring: { mode?: string } }>('/devices', (req, reply) => {
+      api.post<{ Querystring: { mode?: string } }>('/devices', async (req, reply) => {
         const mode = req.query.mode === 'upsert' ? 'upsert' : 'add';
         const many = Array.isArray(req.body);
-        const devices = env.model.putDevices(many ? req.body : [req.body], mode);
+        const devices = await env.model.putDevices(many ? req.body : [req.body], mode);
         return reply.code(201).send(many ? { devices } : devices[0]);
       });
-      api.post('/devices/import', { bodyLimit: IMPORT_BODY_LIMIT }, (req) => {
-        const devices = env.model.putDevices(req.body, 'upsert');
+      api.post('/devices/import', { bodyLimit: IMPORT_BODY_LIMIT }, async (req) => {
+        const devices = await env.model.putDevices(req.body, 'upsert');
         return { imported: devices.length };
       });
       api.patch<{ Params: { id: string } }>('/devices/:id', (req) =>

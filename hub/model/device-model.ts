@@ -9,8 +9,12 @@ import {
   devicePatchSchema,
   type Collector,
   type Device,
+  type DeviceInput,
   type ModelChange,
 } from './model-schemas.js';
+
+/** Devices validated between two turns of the event loop. */
+const VALIDATE_SLICE = 500;
 
 /** Validates `value` against `schema`; a failure names every offending field (HUB_ERR_BAD_ARGUMENT). */
 export function parseOrThrow<S extends z.ZodType>(
@@ -51,13 +55,19 @@ export class DeviceModel {
       throw new ZHubError('HUB_ERR_NOT_FOUND', `no collector '${name}'`);
   }
 
-  /** Adds (or with `upsert`, replaces) devices; all or nothing. Each invalid one is named by its index. */
-  putDevices(input: unknown, mode: 'add' | 'upsert'): Device[] {
+  /**
+   * Adds (or with `upsert`, replaces) devices; all or nothing. Each invalid one is named by its
+   * index. Validation runs in slices with a turn of the event loop between them, so a large
+   * import does not hold up daemons; only the commit itself is one uninterrupted transaction.
+   */
+  async putDevices(input: unknown, mode: 'add' | 'upsert'): Promise<Device[]> {
     if (!Array.isArray(input))
       throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'expected an array of devices');
-    const devices = input.map((d, i) =>
-      parseOrThrow(deviceInputSchema, d, input.length > 1 ? `[${i}].` : ''),
-    );
+    const devices: DeviceInput[] = [];
+    for (let i = 0; i < input.length; i++) {
+      devices.push(parseOrThrow(deviceInputSchema, input[i], input.length > 1 ? `[${i}].` : ''));
+      if (i % VALIDATE_SLICE === VALIDATE_SLICE - 1) await new Promise((r) => setImmediate(r));
+    }
     return this.commit(this.store.model.putDevices(devices, mode)).flatMap((c) => c.updated);
   }
 

@@ -228,8 +228,16 @@ export class Broker implements RefOwnerLink, RefContext {
       const id = this.nextCallId;
       if (args.length === 1 && args[0] instanceof SharedArgs) {
         // Encoded once for many peers: only the envelope is built here.
-        text = `[${Op.CALL},${id},${target},${JSON.stringify(method)},${args[0].json}]`;
-        this.checkSize(text, `call to '${method}'`);
+        const shared = args[0];
+        const head = `[[${Op.CALL},${id},${target},${JSON.stringify(method)},`;
+        if (shared.bytes + head.length * 3 + 2 > this.limits.maxFrameBytes - 2) {
+          throw new ZHubError(
+            'HUB_ERR_TOO_LARGE',
+            `call to '${method}' exceeds the ${this.limits.maxFrameBytes}-byte frame limit`,
+          );
+        }
+        if (this.transport.sendParts) return this.sendShared(id, head, shared, method, opts);
+        text = `${head.slice(1)}${shared.json}]`;
         return this.send(id, text, method, opts);
       }
       const enc = encodeValue(args, this.limits.maxDepth, this);
@@ -243,6 +251,32 @@ export class Broker implements RefOwnerLink, RefContext {
       return Promise.reject(err);
     }
     return this.send(this.nextCallId, text, method, opts);
+  }
+
+  /** A shared payload in its own frame, written from the shared buffer (see SharedArgs). */
+  private sendShared(
+    id: number,
+    head: string,
+    shared: SharedArgs,
+    method: string,
+    opts: CallOptions,
+  ): Promise<unknown> {
+    this.nextCallId++;
+    this.stats.callsSent++;
+    const timeout = opts.timeoutMs ?? this.limits.callTimeoutMs;
+    return new Promise((resolve, reject) => {
+      this.pending.add(id, { resolve, reject, deadline: this.clock.now() + timeout, method });
+      // What is queued goes first, so the peer sees messages in the order they were made.
+      this.flushNow();
+      if (this._closed) return;
+      this.stats.framesOut++;
+      (this.transport.sendParts as (parts: (string | Buffer)[]) => void)([
+        head,
+        shared.buffer,
+        ']]',
+      ]);
+      this.checkSendBuffer();
+    });
   }
 
   private send(id: number, text: string, method: string, opts: CallOptions): Promise<unknown> {
@@ -349,6 +383,10 @@ export class Broker implements RefOwnerLink, RefContext {
       }
       this.sendFrame(`[${out.slice(start).join(',')}]`);
     }
+    this.checkSendBuffer();
+  }
+
+  private checkSendBuffer(): void {
     if (this.transport.bufferedAmount > this.limits.maxSendBufferBytes && !this._closed) {
       const msg = `peer stopped reading: ${this.transport.bufferedAmount} bytes queued`;
       this.log.warn(

@@ -17,6 +17,8 @@ const noRefs: RefContext = {
 export class SharedArgs {
   /** The encoded argument array. */
   readonly json: string;
+  /** The same, as UTF-8, written as is to every socket that can take parts. */
+  readonly buffer: Buffer;
   readonly bytes: number;
 
   constructor(args: unknown[], maxDepth = DEFAULT_RPC_LIMITS.maxDepth) {
@@ -28,6 +30,7 @@ export class SharedArgs {
       );
     }
     this.json = JSON.stringify(enc.json);
-    this.bytes = Buffer.byteLength(this.json);
+    this.buffer = Buffer.from(this.json, 'utf8');
+    this.bytes = this.buffer.length;
   }
 }

@@ -10,6 +10,11 @@ export interface TransportHandlers {
 export interface Transport {
   /** Queues one text frame. Never throws for a closed transport: the close handler reports that. */
   send(frame: string): void;
+  /**
+   * Optional: sends one text message made of several parts without joining them first (a
+   * payload encoded once for many peers is written from the same buffer to each socket).
+   */
+  sendParts?(parts: (string | Buffer)[]): void;
   /** Starts a clean close; `close` handlers run once it is done (or at once for a dead link). */
   close(code: number, reason: string): void;
   /** Drops the link at once, without a close handshake (a peer deemed dead or hostile). */

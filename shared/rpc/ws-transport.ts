@@ -51,6 +51,12 @@ export class WsTransport implements Transport {
     this.ws.send(frame);
   }
 
+  sendParts(parts: (string | Buffer)[]): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    // One WebSocket message in fragments: the shared part is never copied into a new string.
+    parts.forEach((part, i) => this.ws.send(part, { binary: false, fin: i === parts.length - 1 }));
+  }
+
   close(code: number, reason: string): void {
     if (this.ws.readyState === this.ws.CLOSED) return;
     if (this.ws.readyState === this.ws.CONNECTING) {

@@ -111,3 +111,50 @@ describe('the /hub endpoint on a real socket', () => {
     first.close();
   });
 });
+
+describe('shared arguments on real sockets', () => {
+  it('writes one encoded payload to many peers as fragments, in order with other messages', async () => {
+    const { HubService } = await import('../../hub/index.js');
+    const { SharedArgs, Referenceable } = await import('../../shared/index.js');
+    const { connectTestClient } = await import('../support/hub-fixture.js');
+    class Fanout extends HubService {
+      async remote_fanout(n: number): Promise<number> {
+        const shared = new SharedArgs([
+          { items: Array.from({ length: n }, (_, i) => ({ i, name: `item-${i}` })) },
+        ]);
+        // A plain call queued first must arrive first.
+        const results = await Promise.all(
+          this.listeners.flatMap((l) => [
+            l.callRemote('note', 'before'),
+            l.callRemote('take', shared),
+          ]),
+        );
+        return results.filter((r) => r === 'ok').length;
+      }
+    }
+    class Taker extends Referenceable {
+      seen: string[] = [];
+      remote_note(s: string): string {
+        this.seen.push(s);
+        return 'noted';
+      }
+      remote_take(payload: { items: { i: number }[] }): string {
+        this.seen.push(`take:${payload.items.length}`);
+        return 'ok';
+      }
+    }
+    const hub = await startHub({ services: [Fanout] });
+    try {
+      const takers = [new Taker(), new Taker(), new Taker()];
+      const clients = await Promise.all(takers.map(() => connectTestClient(hub.url)));
+      const proxies = await Promise.all(
+        clients.map((c, i) => c.getService('Fanout', { listener: takers[i] })),
+      );
+      expect(await proxies[0]?.callRemote('fanout', 5000)).toBe(3);
+      for (const t of takers) expect(t.seen).toEqual(['before', 'take:5000']);
+      for (const c of clients) c.close();
+    } finally {
+      await hub.close();
+    }
+  });
+});

@@ -60,7 +60,7 @@ describe('ConfigService', () => {
   it('answers the pull diff and single devices of its own monitor only', async () => {
     const { connect, model } = await setup();
     model.putCollector({ name: 'dc2', properties: {} });
-    model.putDevices([dev('a'), dev('b'), dev('elsewhere', 'dc2')], 'add');
+    await model.putDevices([dev('a'), dev('b'), dev('elsewhere', 'dc2')], 'add');
     const svc = await connect();
     const first = await svc.callRemote<{ new: Device[]; asOf: number; generation: number }>(
       'getDeviceConfigs',
@@ -94,8 +94,8 @@ describe('ConfigService', () => {
     const { env, connect, model } = await setup({ pushDelayMs: 200 });
     const listener = new ConfigListener();
     await connect('localhost', listener);
-    for (let i = 0; i < 10; i++) model.putDevices([dev(`d${i}`)], 'add');
-    model.putDevices([{ ...dev('d3'), address: '192.0.2.3' }], 'upsert');
+    for (let i = 0; i < 10; i++) await model.putDevices([dev(`d${i}`)], 'add');
+    await model.putDevices([{ ...dev('d3'), address: '192.0.2.3' }], 'upsert');
     env.clock.advance(199);
     await new Promise((r) => setImmediate(r));
     expect(listener.updates).toHaveLength(0);
@@ -110,7 +110,7 @@ describe('ConfigService', () => {
     const { env, connect, model } = await setup({ pushBatchDevices: 500 });
     const listener = new ConfigListener();
     await connect('localhost', listener);
-    model.putDevices(
+    await model.putDevices(
       Array.from({ length: 2100 }, (_, i) => dev(`n${i}`)),
       'add',
     );
@@ -126,7 +126,7 @@ describe('ConfigService', () => {
   it('sends a moved device as a delete to the old monitor and an update to the new one', async () => {
     const { env, connect, model } = await setup();
     model.putCollector({ name: 'dc2', properties: {} });
-    model.putDevices([dev('mover')], 'add');
+    await model.putDevices([dev('mover')], 'add');
     const onA = new ConfigListener();
     const onB = new ConfigListener();
     await connect('localhost', onA);
@@ -146,7 +146,7 @@ describe('ConfigService', () => {
     const good = new ConfigListener();
     await connect('localhost', bad);
     await connect('localhost', good);
-    model.putDevices([dev('x')], 'add');
+    await model.putDevices([dev('x')], 'add');
     env.clock.advance(1000);
     await until(() => good.updates.length === 1);
     const svc = (
@@ -161,7 +161,7 @@ describe('ConfigService', () => {
     const { env, connect, model } = await setup({ pushBatchDevices: 1, maxPushBacklog: 3 });
     const slow = new ConfigListener();
     await connect('localhost', slow);
-    model.putDevices(
+    await model.putDevices(
       Array.from({ length: 10 }, (_, i) => dev(`s${i}`)),
       'add',
     );

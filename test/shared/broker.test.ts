@@ -620,3 +620,25 @@ describe('Broker: handshake', () => {
     expect(peer.closes[0]?.code).toBe(CloseCode.HANDSHAKE_TIMEOUT);
   });
 });
+
+describe('SharedArgs', () => {
+  it('carries plain data encoded once, and refuses what belongs to one connection', async () => {
+    const { SharedArgs } = await import('../../shared/index.js');
+    const { a } = brokerPair({ rootB: new Calculator() });
+    const shared = new SharedArgs([{ n: 1, list: ['x'] }]);
+    expect(shared.bytes).toBe(Buffer.byteLength(shared.json));
+    expect(await a.remoteRoot().callRemote('echo', shared)).toEqual({ n: 1, list: ['x'] });
+    expect(() => new SharedArgs([new Date()])).toThrow(/plain JSON/);
+    expect(() => new SharedArgs([new Calculator()])).toThrow(/references/);
+  });
+
+  it('fails a shared call over the frame limit locally', async () => {
+    const { SharedArgs } = await import('../../shared/index.js');
+    const { a } = brokerPair({ rootB: new Calculator(), limits: { maxFrameBytes: 1024 } });
+    await expect(
+      a.remoteRoot().callRemote('echo', new SharedArgs(['x'.repeat(2000)])),
+    ).rejects.toMatchObject({
+      code: 'HUB_ERR_TOO_LARGE',
+    });
+  });
+});

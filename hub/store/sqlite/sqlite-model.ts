@@ -75,6 +75,7 @@ export class SqliteModel implements ModelStore {
       deleteCollector: db.prepare('DELETE FROM collectors WHERE name = ?'),
       countDevicesOf: db.prepare('SELECT count(*) AS n FROM devices WHERE collector = ?'),
       device: db.prepare('SELECT * FROM devices WHERE id = ?'),
+      deviceCollector: db.prepare('SELECT collector FROM devices WHERE id = ?'),
       upsertDevice: db.prepare(
         `INSERT INTO devices(id, collector, title, address, properties, datasources, updated_at, generation)
          VALUES (@id, @collector, @title, @address, @properties, @datasources, @updated_at, @generation)
@@ -169,24 +170,28 @@ export class SqliteModel implements ModelStore {
     return this.db.transaction(() => {
       const changes = new ChangeSet(this.q.bump as Statement, now);
       const seen = new Set<string>();
+      const collectors = new Set<string>();
+      const prevCollector = this.q.deviceCollector as Statement<[string], { collector: string }>;
       for (const item of items) {
         const id = item.id;
         if (seen.has(id))
           throw new ZHubError('HUB_ERR_CONFLICT', `device '${id}' appears twice in one change`);
         seen.add(id);
-        const prev = this.getDevice(id);
+        // Adds and replaces need only the previous collector; edits need the whole device.
+        const prev = mode === 'edit' ? this.getDevice(id) : prevCollector.get(id);
         let next: Omit<Device, 'updatedAt' | 'generation'>;
         if (mode === 'edit') {
           if (!prev) throw new ZHubError('HUB_ERR_NOT_FOUND', `no device '${id}'`);
           const patch = (item as { patch: DevicePatch }).patch;
+          const old = prev as Device;
           next = {
             id,
-            title: patch.title ?? prev.title,
-            address: patch.address ?? prev.address,
-            collector: patch.collector ?? prev.collector,
-            properties: patch.properties ?? prev.properties,
+            title: patch.title ?? old.title,
+            address: patch.address ?? old.address,
+            collector: patch.collector ?? old.collector,
+            properties: patch.properties ?? old.properties,
             datasources:
-              (patch.datasources as Device['datasources'] | undefined) ?? prev.datasources,
+              (patch.datasources as Device['datasources'] | undefined) ?? old.datasources,
           };
         } else {
           if (mode === 'add' && prev)
@@ -201,12 +206,13 @@ export class SqliteModel implements ModelStore {
             datasources: (d.datasources as Device['datasources'] | undefined) ?? [],
           };
         }
-        if (!this.getCollector(next.collector)) {
+        if (!collectors.has(next.collector) && !this.getCollector(next.collector)) {
           throw new ZHubError(
             'HUB_ERR_NOT_FOUND',
             `no collector '${next.collector}' (device '${id}'); add it with 'zhub collector add'`,
           );
         }
+        collectors.add(next.collector);
         const generation = changes.generation(next.collector);
         this.q.upsertDevice?.run({
           ...next,
