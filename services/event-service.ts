@@ -1,5 +1,6 @@
 import { checkBatch, checkEvent, HubService, type Caller } from '../hub/index.js';
 import { ZHubError } from '../shared/index.js';
+import { batchAfter } from './batch-options.js';
 import { daemonKey, storeWrite } from './store-errors.js';
 
 /**
@@ -9,14 +10,15 @@ import { daemonKey, storeWrite } from './store-errors.js';
  */
 export class EventService extends HubService {
   static override serviceName = 'EventService';
-  static withCaller = ['sendEvents', 'sendHeartbeat'];
+  static withCaller = ['sendEvents', 'sendHeartbeat', 'getDeliveryMarks'];
 
   /**
    * `batch`: events `{ seq, device, component?, eventClass?, eventKey?, severity, summary,
    * message?, time?, ...free fields }`. Answers `{ ack, stored, duplicates, deduplicated,
    * cleared, rejected }`; malformed items are listed in `rejected` and acknowledged.
    */
-  async remote_sendEvents(caller: Caller, batch: unknown): Promise<unknown> {
+  async remote_sendEvents(caller: Caller, batch: unknown, options?: unknown): Promise<unknown> {
+    const after = batchAfter(options);
     const now = this.clock.now();
     const { items, rejected } = checkBatch(
       batch,
@@ -32,9 +34,21 @@ export class EventService extends HubService {
       );
     const rejectedMax = rejected.reduce((m, r) => Math.max(m, r.seq ?? 0), 0);
     const r = await storeWrite(this.env.ingest, 'the event batch', () =>
-      this.env.store.events.ingestEvents(daemonKey(caller), items, now, rejectedMax),
+      this.env.store.events.ingestEvents(daemonKey(caller), items, now, rejectedMax, after),
     );
     return { ...r, rejected };
+  }
+
+  /**
+   * The daemon's high-water marks: everything up to them is stored. A daemon whose spool is
+   * new (or was lost) numbers its items above these, or they would count as duplicates.
+   */
+  remote_getDeliveryMarks(caller: Caller): { events: number; metrics: number } {
+    const key = daemonKey(caller);
+    return {
+      events: this.env.store.highWater(key, 'events'),
+      metrics: this.env.store.highWater(key, 'metrics'),
+    };
   }
 
   /** "I am alive for the next `timeoutSeconds`": missing the next one raises an event. */

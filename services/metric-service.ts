@@ -1,4 +1,5 @@
 import { checkBatch, checkSample, HubService, type Caller } from '../hub/index.js';
+import { batchAfter } from './batch-options.js';
 import { daemonKey, storeWrite } from './store-errors.js';
 
 /**
@@ -10,7 +11,8 @@ export class MetricService extends HubService {
   static withCaller = ['writeMetrics'];
 
   /** `batch`: samples `{ seq, device, component?, metric, value, timestamp }`. Answers `{ ack, stored, duplicates, rejected }`. */
-  async remote_writeMetrics(caller: Caller, batch: unknown): Promise<unknown> {
+  async remote_writeMetrics(caller: Caller, batch: unknown, options?: unknown): Promise<unknown> {
+    const after = batchAfter(options);
     const now = this.clock.now();
     const { items, rejected } = checkBatch(
       batch,
@@ -26,7 +28,7 @@ export class MetricService extends HubService {
       );
     const rejectedMax = rejected.reduce((m, r) => Math.max(m, r.seq ?? 0), 0);
     const r = await storeWrite(this.env.ingest, 'the metric batch', () =>
-      this.env.store.metrics.ingestMetrics(daemonKey(caller), items, now, rejectedMax),
+      this.env.store.metrics.ingestMetrics(daemonKey(caller), items, now, rejectedMax, after),
     );
     return { ...r, rejected };
   }

@@ -89,12 +89,16 @@ export interface EventStore {
    * Stores a batch exactly once (items at or below the daemon's mark are duplicates) and
    * advances the mark in the same transaction. `rejectedMaxSeq` is the highest sequence number
    * among items refused as malformed: they are acknowledged too, so they cannot wedge a spool.
+   * With `after`, the batch continues the one whose last item was `after`: unless the mark has
+   * reached it, HUB_ERR_OUT_OF_ORDER is thrown and nothing is stored (so a failed batch can never
+   * be overtaken by the next one in flight, which would hide its items behind the mark).
    */
   ingestEvents(
     daemon: string,
     events: EventInput[],
     now: number,
     rejectedMaxSeq?: number,
+    after?: number,
   ): IngestResult & { deduplicated: number; cleared: number };
   /** Raises or clears a hub-made event (heartbeats) outside any daemon stream. */
   raiseEvent(event: Omit<EventInput, 'seq'>, daemon: string, now: number): void;
@@ -133,6 +137,7 @@ export interface MetricStore {
     samples: SampleInput[],
     now: number,
     rejectedMaxSeq?: number,
+    after?: number,
   ): IngestResult;
   queryMetrics(q: MetricQuery): MetricPoint[];
   /** Series known for a device: (component, metric) pairs. */

@@ -122,6 +122,40 @@ describe('EventService and MetricService', () => {
     });
   });
 
+  it('refuses a pipelined batch whose predecessor is not stored, and reports delivery marks', async () => {
+    const { store, client } = await setup();
+    const { metrics, events } = await client('host-9');
+    const sample = (seq: number) => ({
+      seq,
+      device: 'h',
+      metric: 'm',
+      value: seq,
+      timestamp: 1000 + seq,
+    });
+    expect(
+      await metrics.callRemote('writeMetrics', [sample(1), sample(2)], { after: 0 }),
+    ).toMatchObject({ ack: 2 });
+    // Batch 2 (seq 3-4) failed somewhere; batch 3 (seq 5-6) follows it and must not overtake it.
+    await expect(
+      metrics.callRemote('writeMetrics', [sample(5), sample(6)], { after: 4 }),
+    ).rejects.toMatchObject({
+      code: 'HUB_ERR_OUT_OF_ORDER',
+      retryable: true,
+      data: { mark: 2, after: 4 },
+    });
+    expect(store.metrics.countSamples()).toBe(2);
+    expect(
+      await metrics.callRemote('writeMetrics', [sample(3), sample(4)], { after: 2 }),
+    ).toMatchObject({ ack: 4 });
+    expect(
+      await metrics.callRemote('writeMetrics', [sample(5), sample(6)], { after: 4 }),
+    ).toMatchObject({ ack: 6 });
+    expect(await events.callRemote('getDeliveryMarks')).toEqual({ events: 0, metrics: 6 });
+    await expect(
+      metrics.callRemote('writeMetrics', [sample(7)], { after: -1 }),
+    ).rejects.toMatchObject({ code: 'HUB_ERR_BAD_ARGUMENT' });
+  });
+
   it('writes metric samples exactly once', async () => {
     const { env, store, client } = await setup();
     const { metrics } = await client('host-7');

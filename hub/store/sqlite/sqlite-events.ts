@@ -3,6 +3,7 @@ import { ZHubError } from '../../../shared/index.js';
 import type { EventInput } from '../../model/telemetry.js';
 import type { EventQuery, EventStore, IngestResult, StoredEvent } from '../store.js';
 import type { DeliveryMarks } from './delivery-marks.js';
+import { checkContinues } from './ingest-order.js';
 
 interface EventRow {
   id: number;
@@ -82,9 +83,11 @@ export class SqliteEvents implements EventStore {
     events: EventInput[],
     now: number,
     rejectedMaxSeq = 0,
+    after?: number,
   ): IngestResult & { deduplicated: number; cleared: number } {
     return this.db.transaction(() => {
       const mark = this.marks.read(daemon, 'events');
+      checkContinues('events', mark, after);
       let top = Math.max(mark, rejectedMaxSeq);
       let stored = 0;
       let duplicates = 0;

@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { SampleInput } from '../../model/telemetry.js';
 import type { IngestResult, MetricPoint, MetricQuery, MetricStore } from '../store.js';
 import type { DeliveryMarks } from './delivery-marks.js';
+import { checkContinues } from './ingest-order.js';
 
 /** Series ids cached in memory; forgotten wholesale past this many (they are cheap to look up again). */
 const SERIES_CACHE_MAX = 1_000_000;
@@ -56,9 +57,11 @@ export class SqliteMetrics implements MetricStore {
     samples: SampleInput[],
     now: number,
     rejectedMaxSeq = 0,
+    after?: number,
   ): IngestResult {
     return this.db.transaction(() => {
       const mark = this.marks.read(daemon, 'metrics');
+      checkContinues('metrics', mark, after);
       let top = Math.max(mark, rejectedMaxSeq);
       let stored = 0;
       let duplicates = 0;
