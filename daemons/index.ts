@@ -4,3 +4,7 @@ export type { ClientState, HubClientEvents, HubClientOptions } from './hub-clien
 export { ServiceProxy } from './service-proxy.js';
 export { wsConnector } from './ws-connect.js';
 export type { Connector } from './ws-connect.js';
+export { Spool } from './spool/spool.js';
+export type { SpoolEntry, SpoolOptions, SpoolStats, Stream } from './spool/spool.js';
+export { DEFAULT_SENDER, SpoolSender } from './spool/spool-sender.js';
+export type { SendBatch, SenderOptions, SenderStats } from './spool/spool-sender.js';

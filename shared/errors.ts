@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   HUB_ERR_STORE:
     'The store could not commit (disk full, read-only, locked); nothing was acknowledged.',
   HUB_ERR_OUT_OF_ORDER: 'A batch arrived before the batch it follows was stored; nothing of it was stored.',
+  HUB_ERR_SPOOL_FULL: 'The daemon spool is full and its overflow policy is to block collection.',
   HUB_ERR_NOT_FOUND: 'The device, collector or event named does not exist.',
   HUB_ERR_CONFLICT:
     'The change conflicts with what exists (a duplicate id, a collector still in use).',
@@ -60,6 +61,7 @@ const RETRYABLE: ReadonlySet<string> = new Set<ErrorCode>([
   'HUB_ERR_DEAD_REFERENCE',
   'HUB_ERR_STORE',
   'HUB_ERR_OUT_OF_ORDER',
+  'HUB_ERR_SPOOL_FULL',
 ]);
 
 export interface ZHubErrorOptions {
