@@ -16,6 +16,7 @@ interface Beat {
 }
 
 const EVENT = {
+  count: 1,
   component: 'zhub',
   eventClass: '/Status/Heartbeat',
   eventKey: 'heartbeat',

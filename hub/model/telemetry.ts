@@ -14,6 +14,8 @@ export interface EventInput {
   message: string;
   /** When the event happened (ms); default: when the hub received it. */
   time: number | undefined;
+  /** Occurrences this item stands for (a daemon collapses repeats before sending); default 1. */
+  count: number;
   fields: Record<string, unknown> | undefined;
 }
 
@@ -122,8 +124,11 @@ export function checkEvent(o: Record<string, unknown>, now: number): EventInput 
     if (KNOWN_EVENT_KEYS.has(key)) continue;
     (fields ??= {})[key] = o[key];
   }
+  const count = o.count ?? 1;
+  if (!Number.isSafeInteger(count) || (count as number) < 1) throw new Error('count must be a positive integer');
   return {
     seq: seqOf(o),
+    count: count as number,
     device: text(o.device, MAX_TEXT, 'device'),
     component: text(o.component, MAX_TEXT, 'component', ''),
     eventClass: text(o.eventClass, MAX_TEXT, 'eventClass', '/Unknown'),

@@ -127,6 +127,7 @@ describe('HTTP API', () => {
     const { call, hub } = await setup();
     const store = hub.hub.env.store;
     const base = {
+      count: 1,
       component: '',
       eventClass: '/App',
       eventKey: '',

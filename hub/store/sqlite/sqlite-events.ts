@@ -67,9 +67,9 @@ export class SqliteEvents implements EventStore {
       `INSERT INTO events(fingerprint, clear_key, device, component, event_class, event_key, severity, summary, message,
                           fields, state, count, first_time, last_time, daemon)
        VALUES (@fingerprint, @clearKey, @device, @component, @eventClass, @eventKey, @severity, @summary, @message,
-               @fields, 'open', 1, @time, @time, @daemon)
+               @fields, 'open', @count, @time, @time, @daemon)
        ON CONFLICT(fingerprint) WHERE state <> 'closed' DO UPDATE SET
-         count = count + 1, last_time = max(last_time, excluded.last_time), summary = excluded.summary,
+         count = count + excluded.count, last_time = max(last_time, excluded.last_time), summary = excluded.summary,
          message = excluded.message, fields = excluded.fields, daemon = excluded.daemon
        RETURNING count`,
     );
@@ -207,8 +207,9 @@ export class SqliteEvents implements EventStore {
       message: e.message,
       fields: e.fields === undefined ? null : JSON.stringify(e.fields),
       time: e.time ?? now,
+      count: e.count,
       daemon,
     }) as { count: number };
-    return row.count > 1 ? 'dedup' : 'new';
+    return row.count > e.count ? 'dedup' : 'new';
   }
 }

@@ -13,6 +13,7 @@ const dev = (id: string, collector = 'localhost', extra = {}) => ({
   ...extra,
 });
 const ev = (seq: number, over: Record<string, unknown> = {}) => ({
+  count: 1,
   seq,
   device: 'r1',
   component: 'eth0',
