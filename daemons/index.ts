@@ -8,3 +8,7 @@ export { Spool } from './spool/spool.js';
 export type { SpoolEntry, SpoolOptions, SpoolStats, Stream } from './spool/spool.js';
 export { DEFAULT_SENDER, SpoolSender } from './spool/spool-sender.js';
 export type { SendBatch, SenderOptions, SenderStats } from './spool/spool-sender.js';
+export { Scheduler } from './scheduler.js';
+export type { SchedulerOptions, SchedulerStats, TaskSpec } from './scheduler.js';
+export { EventQueue } from './event-queue.js';
+export type { DaemonEvent } from './event-queue.js';
