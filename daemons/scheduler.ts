@@ -5,7 +5,7 @@ export interface TaskSpec {
   id: string;
   intervalMs: number;
   /** The work; must stop when `signal` aborts (the task timed out or was removed). */
-  run(signal: AbortSignal): Promise<void>;
+  run: (signal: AbortSignal) => Promise<void>;
 }
 
 export interface SchedulerOptions {
