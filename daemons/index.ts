@@ -12,3 +12,5 @@ export { Scheduler } from './scheduler.js';
 export type { SchedulerOptions, SchedulerStats, TaskSpec } from './scheduler.js';
 export { EventQueue } from './event-queue.js';
 export type { DaemonEvent } from './event-queue.js';
+export { HubDaemon } from './hub-daemon.js';
+export type { HubDaemonOptions, Sample } from './hub-daemon.js';

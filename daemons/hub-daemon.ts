@@ -1,0 +1,316 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Clock, ClientLimits, Logger, TimerHandle } from '../shared/index.js';
+import {
+  deferredList,
+  FirstError,
+  Referenceable,
+  silentLogger,
+  systemClock,
+  ZHubError,
+} from '../shared/index.js';
+import { EventQueue, type DaemonEvent } from './event-queue.js';
+import { HubClient } from './hub-client.js';
+import type { ServiceProxy } from './service-proxy.js';
+import { DEFAULT_SENDER, SpoolSender, type SenderOptions } from './spool/spool-sender.js';
+import { Spool, type SpoolOptions, type Stream } from './spool/spool.js';
+import type { Connector } from './ws-connect.js';
+
+export interface HubDaemonOptions {
+  url: string;
+  username: string;
+  password: string;
+  /** The monitor (collector) this daemon belongs to (default `localhost`). */
+  monitor?: string;
+  /** Unique per daemon: the hub keeps its delivery marks under it. Default `<type>@<host>`. */
+  name?: string;
+  type: string;
+  /** Where the spool and cached configuration live. */
+  dataDir: string;
+  /** Services to get on every (re)connect besides EventService and MetricService. */
+  services?: string[];
+  /** Heartbeat period (default 60 s); the hub is told to expect the next within 3 periods. */
+  heartbeatMs?: number;
+  /** Queued events go to the spool this often (default 250 ms). */
+  eventFlushMs?: number;
+  spool?: Partial<Omit<SpoolOptions, 'path' | 'clock'>>;
+  sender?: Partial<SenderOptions>;
+  clock?: Clock;
+  logger?: Logger;
+  connector?: Connector;
+  limits?: Partial<ClientLimits>;
+  random?: () => number;
+}
+
+/** A metric sample as collector code writes it. */
+export interface Sample {
+  device: string;
+  component?: string;
+  metric: string;
+  value: number;
+  /** ms since the epoch (default: now). */
+  timestamp?: number;
+}
+
+/**
+ * ZenHub's PBDaemon: a long-running process attached to the hub. It connects and logs in,
+ * gets its services passing itself as the listener (again after every reconnect), sends
+ * heartbeats, and sends events and samples through a durable spool, so nothing collected is
+ * lost while the hub or the network is down.
+ *
+ * The hub can call: `getName`, `shutdown`, `setPropertyItems`, `updateDeviceConfigs`,
+ * `deleteDevices`, `notifyConfigChanged` (the last three do nothing here: see CollectorDaemon).
+ */
+export class HubDaemon extends Referenceable {
+  readonly client: HubClient;
+  readonly spool: Spool;
+  readonly eventQueue = new EventQueue();
+  readonly senders: Record<Stream, SpoolSender>;
+  readonly name: string;
+  readonly monitor: string;
+  readonly log: Logger;
+  protected readonly clock: Clock;
+  protected readonly services = new Map<string, ServiceProxy>();
+  protected properties: Record<string, unknown> = {};
+  private heartbeatTimer: TimerHandle | undefined;
+  private flushTimer: TimerHandle | undefined;
+  private stopped = false;
+  private shutdownHandler: (() => void) | undefined;
+
+  constructor(protected readonly opts: HubDaemonOptions) {
+    super();
+    this.clock = opts.clock ?? systemClock;
+    this.name = opts.name ?? `${opts.type}@${hostname()}`;
+    this.monitor = opts.monitor ?? 'localhost';
+    this.log = (opts.logger ?? silentLogger()).child({ daemon: this.name });
+    this.spool = new Spool({
+      path: join(opts.dataDir, 'spool.db'),
+      clock: this.clock,
+      ...opts.spool,
+    });
+    const senderOpts = { ...DEFAULT_SENDER, ...opts.sender };
+    this.senders = {
+      events: new SpoolSender(this.spool, 'events', this.clock, this.log, senderOpts),
+      metrics: new SpoolSender(this.spool, 'metrics', this.clock, this.log, senderOpts),
+    };
+    this.client = new HubClient({
+      url: opts.url,
+      username: opts.username,
+      password: opts.password,
+      monitor: this.monitor,
+      name: this.name,
+      type: opts.type,
+      root: this,
+      clock: this.clock,
+      logger: this.log,
+      ...(opts.connector ? { connector: opts.connector } : {}),
+      ...(opts.limits ? { limits: opts.limits } : {}),
+      ...(opts.random ? { random: opts.random } : {}),
+    });
+    this.client.on('connect', ({ reconnect }) => void this.connected(reconnect));
+    this.client.on('disconnect', () => {
+      for (const s of Object.values(this.senders)) s.disconnect();
+    });
+    this.client.on('fatal', (err) => this.log.error({ err }, 'cannot use the hub'));
+  }
+
+  /** The services this daemon gets on every (re)connect. */
+  protected serviceNames(): string[] {
+    return ['EventService', 'MetricService', ...(this.opts.services ?? [])];
+  }
+
+  /** Starts connecting (in the background) and the timers; collection may begin at once. */
+  start(): void {
+    this.client.start();
+    this.scheduleFlush();
+    this.scheduleHeartbeat();
+  }
+
+  /** Resolves once connected with its services, or rejects (fatal error, or `timeoutMs`). */
+  async whenReady(timeoutMs?: number): Promise<void> {
+    await this.client.whenConnected(timeoutMs);
+    for (let i = 0; i < 1000 && !this.ready; i++) await new Promise((r) => setImmediate(r));
+  }
+
+  /** True once connected and every service acquired. */
+  get ready(): boolean {
+    return (
+      this.client.state === 'connected' &&
+      this.serviceNames().every((n) => this.services.get(n)?.connected)
+    );
+  }
+
+  /** Queues an event (duplicates collapse, repeated clears are dropped), spooled within eventFlushMs. */
+  sendEvent(evt: DaemonEvent): void {
+    this.eventQueue.add(evt);
+  }
+
+  /** Spools samples at once. Throws HUB_ERR_SPOOL_FULL when full with the block policy. */
+  writeMetrics(samples: Sample[]): void {
+    if (samples.length === 0) return;
+    const now = this.clock.now();
+    this.spool.append(
+      'metrics',
+      samples.map((s) => ({
+        device: s.device,
+        component: s.component ?? '',
+        metric: s.metric,
+        value: s.value,
+        timestamp: s.timestamp ?? now,
+      })),
+    );
+    this.senders.metrics.kick();
+  }
+
+  /** Moves queued events into the spool now. */
+  flushEvents(): void {
+    const events = this.eventQueue.take();
+    if (events.length === 0) return;
+    try {
+      this.spool.append('events', events);
+      this.senders.events.kick();
+    } catch (err) {
+      this.log.error({ err, dropped: events.length }, 'events could not be spooled');
+    }
+  }
+
+  /**
+   * Waits until the spool is empty (everything acknowledged) or `timeoutMs` passes; answers
+   * whether it emptied. Partial batches are sent at once.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    this.flushEvents();
+    const end = this.clock.now() + timeoutMs;
+    while (this.spool.depth() > 0 && this.clock.now() < end) {
+      for (const s of Object.values(this.senders)) s.flushNow();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.spool.depth() === 0;
+  }
+
+  /** Called when the hub asks this daemon to stop; main sets it to exit the process. */
+  onShutdown(handler: () => void): void {
+    this.shutdownHandler = handler;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.flushEvents();
+    if (this.heartbeatTimer !== undefined) this.clock.clearTimeout(this.heartbeatTimer);
+    if (this.flushTimer !== undefined) this.clock.clearTimeout(this.flushTimer);
+    for (const s of Object.values(this.senders)) s.close();
+    this.client.close();
+    await Promise.resolve();
+    this.spool.close();
+  }
+
+  // ---- called by the hub ---------------------------------------------------------------------
+
+  remote_getName(): string {
+    return this.name;
+  }
+
+  remote_shutdown(): boolean {
+    this.log.warn('the hub asked this daemon to shut down');
+    setImmediate(() => (this.shutdownHandler ? this.shutdownHandler() : void this.stop()));
+    return true;
+  }
+
+  /** New collector properties (e.g. a new cycle interval). */
+  remote_setPropertyItems(items: unknown): boolean {
+    if (items === null || typeof items !== 'object' || Array.isArray(items)) {
+      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'setPropertyItems takes an object of properties');
+    }
+    this.applyProperties({ ...this.properties, ...(items as Record<string, unknown>) });
+    return true;
+  }
+
+  remote_updateDeviceConfigs(_configs: unknown): void {}
+
+  remote_deleteDevices(_ids: unknown): void {}
+
+  remote_notifyConfigChanged(): void {}
+
+  /** Takes new collector properties; subclasses reschedule from them. */
+  protected applyProperties(props: Record<string, unknown>): void {
+    this.properties = props;
+  }
+
+  /** After connect and service acquisition: what a subclass needs to do on every connect. */
+  protected onReady(_reconnect: boolean): Promise<void> {
+    return Promise.resolve();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private async connected(reconnect: boolean): Promise<void> {
+    try {
+      if (!reconnect || this.serviceNames().some((n) => !this.services.has(n))) {
+        // Fan out the start-up requests; the first failure fails the lot (fireOnOneErrback).
+        const names = this.serviceNames();
+        const got = await deferredList(
+          names.map((n) => this.client.getService(n, { listener: this })),
+          { fireOnOneErrback: true, consumeErrors: true },
+        ).catch((err: unknown) => {
+          throw err instanceof FirstError ? err.subFailure.value : err;
+        });
+        got.forEach((entry, i) => this.services.set(names[i] as string, entry[1] as ServiceProxy));
+      }
+      await this.syncMarks();
+      const events = this.services.get('EventService') as ServiceProxy;
+      const metrics = this.services.get('MetricService') as ServiceProxy;
+      this.senders.events.connect((items, after) =>
+        events.callRemote('sendEvents', items, { after }),
+      );
+      this.senders.metrics.connect((items, after) =>
+        metrics.callRemote('writeMetrics', items, { after }),
+      );
+      await this.onReady(reconnect);
+      this.log.info({ reconnect, spooled: this.spool.depth() }, 'daemon ready');
+    } catch (err) {
+      this.log.error({ err }, 'start-up requests failed; will retry on the next connect');
+    }
+  }
+
+  /** Lines the spool up with what the hub has stored for this daemon. */
+  private async syncMarks(): Promise<void> {
+    const marks = await (this.services.get('EventService') as ServiceProxy).callRemote<
+      Record<Stream, number>
+    >('getDeliveryMarks');
+    this.spool.ensureAbove(Math.max(marks.events, marks.metrics));
+    for (const stream of ['events', 'metrics'] as const) {
+      const mine = this.spool.lastAck(stream);
+      if (mine < marks[stream]) this.spool.ack(stream, marks[stream]);
+      else if (mine > marks[stream]) {
+        this.log.error(
+          { stream, hub: marks[stream], acknowledged: mine },
+          'the hub holds less than it acknowledged',
+        );
+        this.spool.resetAck(stream, marks[stream]);
+      }
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.stopped) return;
+    this.flushTimer = this.clock.setTimeout(() => {
+      this.flushEvents();
+      this.scheduleFlush();
+    }, this.opts.eventFlushMs ?? 250);
+  }
+
+  private scheduleHeartbeat(): void {
+    if (this.stopped) return;
+    const every = this.opts.heartbeatMs ?? 60_000;
+    this.heartbeatTimer = this.clock.setTimeout(() => {
+      const svc = this.services.get('EventService');
+      if (svc?.connected) {
+        svc
+          .callRemote('sendHeartbeat', Math.ceil((3 * every) / 1000))
+          .catch((err: unknown) => this.log.debug({ err }, 'heartbeat not sent'));
+      }
+      this.scheduleHeartbeat();
+    }, every);
+  }
+}
