@@ -10,12 +10,6 @@ async function setup(extra: Partial<HubDaemonOptions> = {}) {
   const env = await memoryHub();
   const dataDir = await mkdtemp(join(tmpdir(), 'zhub-daemon-'));
   const make = (over: Partial<HubDaemonOptions> = {}) => {
-    let connector: HubDaemonOptions['connector'];
-    // Reuse the memory hub's connector through a throwaway client's options.
-    const probe = env.client();
-    connector = (probe as unknown as { options: { connector: HubDaemonOptions['connector'] } })
-      .options.connector;
-    probe.close();
     return new HubDaemon({
       url: 'memory://hub',
       username: 'daemon',
@@ -24,7 +18,7 @@ async function setup(extra: Partial<HubDaemonOptions> = {}) {
       name: 'collector-1',
       dataDir,
       clock: env.clock,
-      connector,
+      connector: env.connector,
       random: () => 0.5,
       limits: { pingIntervalMs: 86_400_000, connectTimeoutMs: 3_600_000 },
       sender: { batchSize: 100, maxInFlight: 3, flushIntervalMs: 500, retryMs: 500 },

@@ -37,6 +37,7 @@ export async function memoryHub(
     hub,
     clock,
     serverEnds,
+    connector,
     /** Timers the hub itself keeps (heartbeat check, retention). */
     hubTimers: clock.pending,
     setRefusing: (v: boolean) => (refuse = v),
