@@ -14,3 +14,21 @@ export { EventQueue } from './event-queue.js';
 export type { DaemonEvent } from './event-queue.js';
 export { HubDaemon } from './hub-daemon.js';
 export type { HubDaemonOptions, Sample } from './hub-daemon.js';
+export { CollectorDaemon } from './collector-daemon.js';
+export type { CollectorDaemonOptions } from './collector-daemon.js';
+export type {
+  CollectContext,
+  CollectedValue,
+  CollectResult,
+  Collector,
+  DatapointConfig,
+  DatasourceConfig,
+  DeviceConfig,
+} from './collector.js';
+export {
+  builtinCollectors,
+  HostCollector,
+  HttpCollector,
+  PortCollector,
+} from './collectors/builtin.js';
+export { ValueProcessor } from './value-processor.js';

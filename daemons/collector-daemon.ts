@@ -1,0 +1,321 @@
+import { join } from 'node:path';
+import type { TimerHandle } from '../shared/index.js';
+import { deferredList, FirstError, ZHubError } from '../shared/index.js';
+import type { Collector, DatasourceConfig, DeviceConfig } from './collector.js';
+import { readConfigCache, writeConfigCache } from './config-cache.js';
+import { HubDaemon, type HubDaemonOptions } from './hub-daemon.js';
+import { Scheduler } from './scheduler.js';
+import type { ServiceProxy } from './service-proxy.js';
+import { ValueProcessor } from './value-processor.js';
+
+export interface CollectorDaemonOptions extends Omit<HubDaemonOptions, 'type'> {
+  /** The plug-ins; the daemon's type is the first one's unless `type` is given. */
+  collectors: Collector[];
+  type?: string;
+  /** Tasks running at once (default 500). */
+  maxConcurrent?: number;
+}
+
+interface DeviceDiff {
+  new: DeviceConfig[];
+  updated: DeviceConfig[];
+  removed: string[];
+  generation: number;
+  asOf: number;
+}
+
+const DEFAULT_CYCLE_S = 300;
+const DEFAULT_CONFIG_CYCLE_S = 6 * 3600;
+
+/**
+ * ZenHub's collector daemon: pulls its monitor's configuration (properties and the device
+ * diff, fanned out with deferredList) at start and every config cycle, applies pushed changes
+ * as they come, and collects every device's datasources of its types on a schedule: one task
+ * per device and interval, spread over the interval, at most `maxConcurrent` at once, each
+ * with a timeout. Values go through thresholds and counter rates into the spool.
+ */
+export class CollectorDaemon extends HubDaemon {
+  readonly scheduler: Scheduler;
+  readonly devices = new Map<string, DeviceConfig>();
+  private readonly plugins = new Map<string, Collector>();
+  private readonly values = new ValueProcessor();
+  private readonly cachePath: string;
+  private asOf = 0;
+  private configTimer: TimerHandle | undefined;
+  private reloadTimer: TimerHandle | undefined;
+  private cacheTimer: TimerHandle | undefined;
+  private cacheWrite: Promise<void> = Promise.resolve();
+  private readonly deviceTasks = new Map<string, Set<string>>();
+
+  constructor(opts: CollectorDaemonOptions) {
+    const type = opts.type ?? opts.collectors[0]?.type ?? 'collector';
+    super({ ...opts, type, services: ['ConfigService', ...(opts.services ?? [])] });
+    for (const c of opts.collectors) this.plugins.set(c.type, c);
+    this.cachePath = join(opts.dataDir, 'config-cache.json');
+    this.scheduler = new Scheduler({
+      clock: this.clock,
+      log: this.log,
+      maxConcurrent: opts.maxConcurrent ?? 500,
+      ...(opts.random ? { random: opts.random } : {}),
+      onMissed: (id) =>
+        this.sendEvent({
+          ...this.missedEvent(id),
+          severity: 3,
+          summary: `collection task ${id} is still running when its next run is due`,
+        }),
+      onRecovered: (id) =>
+        this.sendEvent({
+          ...this.missedEvent(id),
+          severity: 0,
+          summary: `collection task ${id} runs on time again`,
+        }),
+    });
+  }
+
+  /** Loads the cached configuration (collection starts from it at once) and connects. */
+  async startCollecting(): Promise<void> {
+    const cached = await readConfigCache(this.cachePath);
+    if (cached) {
+      this.log.info(
+        { devices: cached.devices.length },
+        'collecting from the cached configuration until the hub answers',
+      );
+      this.asOf = cached.asOf;
+      this.applyProperties(cached.properties);
+      for (const d of cached.devices) this.upsertDevice(d);
+    }
+    this.start();
+  }
+
+  /** Pulls the configuration now (properties and the diff since the last pull). */
+  async pullConfig(): Promise<void> {
+    const config = this.services.get('ConfigService') as ServiceProxy;
+    const entries = await deferredList<unknown>(
+      [
+        config.callRemote('getConfigProperties'),
+        config.callRemote('getDeviceConfigs', this.asOf, [...this.devices.keys()]),
+      ],
+      { fireOnOneErrback: true, consumeErrors: true },
+    ).catch((err: unknown) => {
+      throw err instanceof FirstError ? err.subFailure.value : err;
+    });
+    const props = entries[0]?.[1] as { properties: Record<string, unknown> };
+    const diff = entries[1]?.[1] as DeviceDiff;
+    this.applyProperties(props.properties);
+    for (const d of [...diff.new, ...diff.updated]) this.upsertDevice(d);
+    for (const id of diff.removed) this.removeDevice(id);
+    // The hub takes its time at the start of the diff: a change during the pull is caught next time.
+    this.asOf = diff.asOf;
+    this.saveCacheSoon();
+    this.log.info(
+      {
+        new: diff.new.length,
+        updated: diff.updated.length,
+        removed: diff.removed.length,
+        generation: diff.generation,
+      },
+      'configuration pulled',
+    );
+  }
+
+  /**
+   * Run-once mode: fetches one device, runs its tasks once, waits for the spool to empty;
+   * answers whether every task and the delivery worked.
+   */
+  async runOnce(deviceId: string, timeoutMs = 60_000): Promise<boolean> {
+    this.start();
+    await this.whenReady(timeoutMs);
+    const config = this.services.get('ConfigService') as ServiceProxy;
+    const device = await config.callRemote<DeviceConfig>('getDeviceConfig', deviceId);
+    let ok = true;
+    for (const [interval, sources] of this.groups(device)) {
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(new Error('timed out')), interval * 900);
+      try {
+        ok = (await this.runTask(device, sources, abort.signal)) && ok;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return (await this.drain(timeoutMs)) && ok;
+  }
+
+  override async stop(): Promise<void> {
+    for (const t of [this.configTimer, this.reloadTimer])
+      if (t !== undefined) this.clock.clearTimeout(t);
+    this.scheduler.close();
+    if (this.cacheTimer !== undefined) {
+      // A change not yet cached: save it now, so a restart starts from it.
+      this.clock.clearTimeout(this.cacheTimer);
+      this.cacheTimer = undefined;
+      this.saveCache();
+    }
+    await this.cacheWrite;
+    await super.stop();
+  }
+
+  // ---- pushed by the hub -----------------------------------------------------------------------
+
+  override remote_updateDeviceConfigs(configs: unknown): void {
+    if (!Array.isArray(configs))
+      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'updateDeviceConfigs takes an array of devices');
+    for (const d of configs as DeviceConfig[]) {
+      if (d.collector === this.monitor) this.upsertDevice(d);
+      else this.removeDevice(d.id);
+    }
+    this.saveCacheSoon();
+  }
+
+  override remote_deleteDevices(ids: unknown): void {
+    if (!Array.isArray(ids))
+      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'deleteDevices takes an array of ids');
+    for (const id of ids) if (typeof id === 'string') this.removeDevice(id);
+    this.saveCacheSoon();
+  }
+
+  /** A full reload, coalesced: many notices within a second cause one reload. */
+  override remote_notifyConfigChanged(): void {
+    if (this.reloadTimer !== undefined) return;
+    this.reloadTimer = this.clock.setTimeout(() => {
+      this.reloadTimer = undefined;
+      this.asOf = 0;
+      this.pullConfig().catch((err: unknown) =>
+        this.log.warn({ err }, 'reload failed; the next config cycle retries'),
+      );
+    }, 1_000);
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  protected override async onReady(): Promise<void> {
+    try {
+      await this.pullConfig();
+    } catch (err) {
+      this.log.warn({ err }, 'configuration pull failed; collecting from what is known');
+    }
+    this.scheduleConfigCycle();
+  }
+
+  protected override applyProperties(props: Record<string, unknown>): void {
+    const before = this.cycleSeconds();
+    super.applyProperties(props);
+    // A new cycle interval reschedules the tasks that use it (keeping their next runs where possible).
+    if (this.cycleSeconds() !== before) for (const d of this.devices.values()) this.upsertDevice(d);
+  }
+
+  private cycleSeconds(): number {
+    const v = Number(this.properties.cycleInterval);
+    return Number.isFinite(v) && v > 0 ? v : DEFAULT_CYCLE_S;
+  }
+
+  private scheduleConfigCycle(): void {
+    if (this.configTimer !== undefined) this.clock.clearTimeout(this.configTimer);
+    const s = Number(this.properties.configCycleInterval);
+    const every = (Number.isFinite(s) && s > 0 ? s : DEFAULT_CONFIG_CYCLE_S) * 1000;
+    this.configTimer = this.clock.setTimeout(() => {
+      this.configTimer = undefined;
+      this.pullConfig()
+        .catch((err: unknown) => this.log.warn({ err }, 'config cycle pull failed'))
+        .finally(() => this.scheduleConfigCycle());
+    }, every);
+  }
+
+  /** Datasources this daemon handles, grouped by interval (seconds). */
+  private groups(device: DeviceConfig): Map<number, DatasourceConfig[]> {
+    const groups = new Map<number, DatasourceConfig[]>();
+    for (const ds of device.datasources) {
+      if (!this.plugins.has(ds.type)) continue;
+      const interval = ds.interval ?? this.cycleSeconds();
+      let g = groups.get(interval);
+      if (!g) groups.set(interval, (g = []));
+      g.push(ds);
+    }
+    return groups;
+  }
+
+  private upsertDevice(device: DeviceConfig): void {
+    this.devices.set(device.id, device);
+    const ids = new Set<string>();
+    for (const [interval, sources] of this.groups(device)) {
+      const id = `${device.id}@${interval}s`;
+      ids.add(id);
+      this.scheduler.upsert({
+        id,
+        intervalMs: interval * 1000,
+        run: async (signal) => {
+          await this.runTask(this.devices.get(device.id) ?? device, sources, signal);
+        },
+      });
+    }
+    for (const old of this.deviceTasks.get(device.id) ?? [])
+      if (!ids.has(old)) this.scheduler.remove(old);
+    this.deviceTasks.set(device.id, ids);
+  }
+
+  private removeDevice(id: string): void {
+    for (const t of this.deviceTasks.get(id) ?? []) this.scheduler.remove(t);
+    this.deviceTasks.delete(id);
+    this.devices.delete(id);
+    this.values.forget(id);
+  }
+
+  /** Collects the datasources of one task; answers whether all of them worked. */
+  private async runTask(
+    device: DeviceConfig,
+    sources: DatasourceConfig[],
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    let ok = true;
+    for (const ds of sources) {
+      if (signal.aborted) return false;
+      const plugin = this.plugins.get(ds.type);
+      if (!plugin) continue;
+      try {
+        // Samples carry the time collection started: rates then follow the schedule's grid.
+        const started = this.clock.now();
+        const result = await plugin.collect({ device, datasource: ds, signal, log: this.log });
+        const { samples, events } = this.values.process(device, ds, result.values, started);
+        this.writeMetrics(samples);
+        for (const e of [...(result.events ?? []), ...events]) this.sendEvent(e);
+      } catch (err) {
+        ok = false;
+        this.log.warn({ err, device: device.id, datasource: ds.name }, 'collection failed');
+      }
+    }
+    return ok;
+  }
+
+  private missedEvent(taskId: string): {
+    device: string;
+    component: string;
+    eventClass: string;
+    eventKey: string;
+  } {
+    return {
+      device: taskId.split('@')[0] as string,
+      component: this.name,
+      eventClass: '/Status/Collector',
+      eventKey: `missed:${taskId}`,
+    };
+  }
+
+  private saveCacheSoon(): void {
+    if (this.cacheTimer !== undefined) return;
+    this.cacheTimer = this.clock.setTimeout(() => {
+      this.cacheTimer = undefined;
+      this.saveCache();
+    }, 1_000);
+  }
+
+  /** Writes the cache after any write in progress (writes never overlap). */
+  private saveCache(): void {
+    const snapshot = {
+      properties: this.properties,
+      devices: [...this.devices.values()],
+      asOf: this.asOf,
+    };
+    this.cacheWrite = this.cacheWrite
+      .then(() => writeConfigCache(this.cachePath, snapshot))
+      .catch((err: unknown) => this.log.warn({ err }, 'could not write the configuration cache'));
+  }
+}

@@ -1,0 +1,13 @@
+import type { Collector } from '../collector.js';
+import { HostCollector } from './host.js';
+import { HttpCollector } from './http.js';
+import { PortCollector } from './port.js';
+
+export { HostCollector, HttpCollector, PortCollector };
+
+/** The collector plug-ins zhub ships, by datasource type. */
+export const builtinCollectors: Readonly<Record<string, () => Collector>> = {
+  port: () => new PortCollector(),
+  http: () => new HttpCollector(),
+  host: () => new HostCollector(),
+};
