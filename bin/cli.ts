@@ -4,6 +4,7 @@ import { userCommand } from './commands/user.js';
 import { sumCommand } from './commands/sum.js';
 import { callCommand } from './commands/call.js';
 import { collectorCommand } from './commands/collector.js';
+import { daemonCommand } from './commands/daemon.js';
 import { deviceCommand } from './commands/device.js';
 import { eventsCommand } from './commands/events.js';
 
@@ -18,7 +19,8 @@ const program = new Command('zhub')
   .addCommand(callCommand())
   .addCommand(deviceCommand())
   .addCommand(collectorCommand())
-  .addCommand(eventsCommand());
+  .addCommand(eventsCommand())
+  .addCommand(daemonCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -24,7 +24,9 @@ export function defaultUsersFile(dataDir: string): string {
  * `zhub hub`: opens (or creates) the users file, builds the hub, listens, and shuts down
  * cleanly on SIGTERM/SIGINT (a second signal exits at once).
  */
-export async function runHub(opts: HubMainOptions): Promise<ZHub> {
+export async function runHub(
+  opts: HubMainOptions,
+): Promise<{ zhub: ZHub; wsUrl: string; log: Logger }> {
   const log: Logger = createLogger({ level: opts.logLevel, pretty: process.stdout.isTTY });
   const usersFile = opts.usersFile ?? defaultUsersFile(opts.dataDir);
   const { store, generatedPassword } = await UserStore.open(usersFile);
@@ -76,5 +78,5 @@ export async function runHub(opts: HubMainOptions): Promise<ZHub> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  return zhub;
+  return { zhub, wsUrl, log };
 }

@@ -39,7 +39,8 @@ export const ERROR_CODES = {
   HUB_ERR_STORE_SCHEMA: 'The store holds a schema newer than this zhub knows.',
   HUB_ERR_STORE:
     'The store could not commit (disk full, read-only, locked); nothing was acknowledged.',
-  HUB_ERR_OUT_OF_ORDER: 'A batch arrived before the batch it follows was stored; nothing of it was stored.',
+  HUB_ERR_OUT_OF_ORDER:
+    'A batch arrived before the batch it follows was stored; nothing of it was stored.',
   HUB_ERR_SPOOL_FULL: 'The daemon spool is full and its overflow policy is to block collection.',
   HUB_ERR_NOT_FOUND: 'The device, collector or event named does not exist.',
   HUB_ERR_CONFLICT:

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { runHub } from '../../hub/main.js';
+import { startLocalCollector } from './local-collector.js';
 import { intOption } from './options.js';
 
 export function hubCommand(): Command {
@@ -25,6 +26,11 @@ export function hubCommand(): Command {
     .option('--services <dir...>', 'extra folders of service modules to load', [])
     .option('--monitor <name...>', 'monitors (collectors) this hub serves', ['localhost'])
     .option('--tracebacks', 'send error stacks to daemons (debugging only)', false)
+    .option(
+      '--local-collector',
+      'also run a host collector in this process for a localhost device (npm start does)',
+      false,
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .default('info')
@@ -41,8 +47,9 @@ export function hubCommand(): Command {
         monitor: string[];
         tracebacks: boolean;
         logLevel: string;
+        localCollector: boolean;
       }) => {
-        await runHub({
+        const { zhub, wsUrl, log } = await runHub({
           port: o.port,
           host: o.host,
           dataDir: o.data,
@@ -52,6 +59,9 @@ export function hubCommand(): Command {
           tracebacks: o.tracebacks,
           logLevel: o.logLevel,
         });
+        if (o.localCollector) {
+          await startLocalCollector(zhub, wsUrl.replace('//0.0.0.0:', '//127.0.0.1:'), o.data, log);
+        }
       },
     );
 }

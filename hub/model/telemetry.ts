@@ -125,7 +125,8 @@ export function checkEvent(o: Record<string, unknown>, now: number): EventInput 
     (fields ??= {})[key] = o[key];
   }
   const count = o.count ?? 1;
-  if (!Number.isSafeInteger(count) || (count as number) < 1) throw new Error('count must be a positive integer');
+  if (!Number.isSafeInteger(count) || (count as number) < 1)
+    throw new Error('count must be a positive integer');
   return {
     seq: seqOf(o),
     count: count as number,

@@ -1,0 +1,89 @@
+import { Command, Option } from 'commander';
+import { runDaemon } from '../../daemons/main.js';
+import { intOption } from './options.js';
+
+export function daemonCommand(): Command {
+  return new Command('daemon')
+    .description(
+      'run a collector daemon: port (TCP connect), http (GET a URL) or host (this machine)',
+    )
+    .argument('<type>', 'collector type: port, http or host')
+    .addOption(
+      new Option('--hub <url>', 'hub daemon endpoint')
+        .default('ws://127.0.0.1:8789/hub')
+        .env('ZHUB_HUB'),
+    )
+    .addOption(new Option('-u, --user <name>', 'hub user').default('admin').env('ZHUB_USER'))
+    .addOption(
+      new Option(
+        '--password <password>',
+        'hub password (prefer ZHUB_PASSWORD or --password-file)',
+      ).env('ZHUB_PASSWORD'),
+    )
+    .option('--password-file <file>', 'read the password from this file')
+    .addOption(
+      new Option('-m, --monitor <name>', 'the monitor (collector) whose devices to poll')
+        .default('localhost')
+        .env('ZHUB_MONITOR'),
+    )
+    .option(
+      '--name <name>',
+      "this daemon's unique name (default <type>@<host>); the hub tracks delivery by it",
+    )
+    .addOption(
+      new Option(
+        '-d, --data <dir>',
+        'spool and config cache folder (default ./data/daemon-<type>)',
+      ).env('ZHUB_DAEMON_DATA'),
+    )
+    .option(
+      '--max-concurrent <n>',
+      'tasks running at once',
+      intOption('max-concurrent', 1, 100_000),
+      500,
+    )
+    .option(
+      '--spool-max <n>',
+      'items the spool holds at most',
+      intOption('spool-max', 1000, 1_000_000_000),
+      5_000_000,
+    )
+    .addOption(
+      new Option('--spool-overflow <policy>', 'when the spool is full')
+        .choices(['drop-oldest', 'block'])
+        .default('drop-oldest'),
+    )
+    .option(
+      '--batch-size <n>',
+      'items per batch sent to the hub',
+      intOption('batch-size', 1, 10_000),
+      1_000,
+    )
+    .option(
+      '--device <id>',
+      'run-once mode: collect this device once, deliver, exit 0 if it worked',
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .default('info')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+    )
+    .action(async (type: string, o: Record<string, unknown>) => {
+      await runDaemon({
+        type,
+        hub: o.hub as string,
+        user: o.user as string,
+        ...(o.password ? { password: o.password as string } : {}),
+        ...(o.passwordFile ? { passwordFile: o.passwordFile as string } : {}),
+        monitor: o.monitor as string,
+        ...(o.name ? { name: o.name as string } : {}),
+        dataDir: (o.data as string | undefined) ?? `./data/daemon-${type}`,
+        maxConcurrent: o.maxConcurrent as number,
+        spoolMax: o.spoolMax as number,
+        spoolOverflow: o.spoolOverflow as 'block' | 'drop-oldest',
+        batchSize: o.batchSize as number,
+        ...(o.device ? { device: o.device as string } : {}),
+        logLevel: o.logLevel as string,
+      });
+    });
+}

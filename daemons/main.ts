@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Logger } from '../shared/index.js';
+import { createLogger, ZHubError } from '../shared/index.js';
+import { CollectorDaemon } from './collector-daemon.js';
+import { builtinCollectors } from './collectors/builtin.js';
+
+export interface DaemonMainOptions {
+  type: string;
+  hub: string;
+  user: string;
+  password?: string;
+  passwordFile?: string;
+  monitor: string;
+  name?: string;
+  dataDir: string;
+  maxConcurrent: number;
+  spoolMax: number;
+  spoolOverflow: 'block' | 'drop-oldest';
+  batchSize: number;
+  device?: string;
+  logLevel: string;
+}
+
+/** The password from the flag, the environment (already merged by the caller) or a file. */
+async function password(opts: DaemonMainOptions): Promise<string> {
+  if (opts.password) return opts.password;
+  if (opts.passwordFile) return (await readFile(opts.passwordFile, 'utf8')).trim();
+  throw new ZHubError(
+    'HUB_ERR_CONFIG',
+    'no password: pass --password, set ZHUB_PASSWORD, or --password-file FILE',
+  );
+}
+
+/** Builds a collector daemon of `type` from command-line options (not started). */
+export async function buildDaemon(opts: DaemonMainOptions, log: Logger): Promise<CollectorDaemon> {
+  const make = builtinCollectors[opts.type];
+  if (!make) {
+    throw new ZHubError(
+      'HUB_ERR_CONFIG',
+      `unknown collector type '${opts.type}' (known: ${Object.keys(builtinCollectors).join(', ')})`,
+    );
+  }
+  return new CollectorDaemon({
+    url: opts.hub,
+    username: opts.user,
+    password: await password(opts),
+    monitor: opts.monitor,
+    ...(opts.name ? { name: opts.name } : {}),
+    dataDir: resolve(opts.dataDir),
+    collectors: [make()],
+    maxConcurrent: opts.maxConcurrent,
+    spool: { maxEntries: opts.spoolMax, overflow: opts.spoolOverflow },
+    sender: { batchSize: opts.batchSize },
+    logger: log,
+  });
+}
+
+/**
+ * `zhub daemon TYPE`: collects until SIGTERM/SIGINT (then flushes what it can for up to 5 s),
+ * or with `--device ID` runs that device's tasks once and exits 0 if everything worked.
+ */
+export async function runDaemon(opts: DaemonMainOptions): Promise<void> {
+  const log = createLogger({ level: opts.logLevel, pretty: process.stdout.isTTY });
+  const daemon = await buildDaemon(opts, log);
+  if (opts.device !== undefined) {
+    let ok = false;
+    try {
+      ok = await daemon.runOnce(opts.device);
+    } catch (err) {
+      log.error({ err }, 'run-once failed');
+    }
+    await daemon.stop();
+    console.log(
+      ok
+        ? `device ${opts.device}: collected and delivered`
+        : `device ${opts.device}: FAILED (see the log)`,
+    );
+    process.exit(ok ? 0 : 1);
+  }
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, 'stopping: flushing the spool for up to 5 s (the rest stays spooled)');
+    daemon
+      .drain(5_000)
+      .then(() => daemon.stop())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+  };
+  daemon.onShutdown(() => stop('hub request'));
+  daemon.client.on('fatal', (err) => {
+    log.fatal({ err }, 'giving up');
+    void daemon.stop().then(() => process.exit(2));
+  });
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  await daemon.startCollecting();
+}
