@@ -65,6 +65,8 @@ export class HubDaemon extends Referenceable {
   readonly client: HubClient;
   readonly spool: Spool;
   readonly eventQueue = new EventQueue();
+  /** What this process collected: samples written and events spooled (after collapsing). */
+  readonly produced = { samples: 0, events: 0 };
   readonly senders: Record<Stream, SpoolSender>;
   readonly name: string;
   readonly monitor: string;
@@ -159,6 +161,7 @@ export class HubDaemon extends Referenceable {
         timestamp: s.timestamp ?? now,
       })),
     );
+    this.produced.samples += samples.length;
     this.senders.metrics.kick();
   }
 
@@ -168,6 +171,7 @@ export class HubDaemon extends Referenceable {
     if (events.length === 0) return;
     try {
       this.spool.append('events', events);
+      this.produced.events += events.length;
       this.senders.events.kick();
     } catch (err) {
       this.log.error({ err, dropped: events.length }, 'events could not be spooled');
