@@ -21,5 +21,27 @@ export {
 export type { CallOptions, DeferredListOptions, ErrorCode, ResultEntry } from './shared/index.js';
 export { buildHub, HubService, UserStore } from './hub/index.js';
 export type { Caller, HubOptions, ServiceClass, ServiceContext, ZHub } from './hub/index.js';
-export { connectHub, HubClient, ServiceProxy } from './daemons/index.js';
-export type { HubClientOptions } from './daemons/index.js';
+export {
+  CollectorDaemon,
+  connectHub,
+  HostCollector,
+  HttpCollector,
+  HubClient,
+  HubDaemon,
+  PortCollector,
+  ServiceProxy,
+  Spool,
+} from './daemons/index.js';
+export type {
+  CollectContext,
+  CollectedValue,
+  CollectResult,
+  Collector,
+  CollectorDaemonOptions,
+  DaemonEvent,
+  DatasourceConfig,
+  DeviceConfig,
+  HubClientOptions,
+  HubDaemonOptions,
+  Sample,
+} from './daemons/index.js';
