@@ -67,6 +67,26 @@ process.on('message', (m: { op: string; [k: string]: unknown }) => {
       });
       break;
     }
+    case 'port-devices': {
+      // `n` devices, each with one port datasource against the bench's local target.
+      const devices = Array.from({ length: m.n as number }, (_, i) => ({
+        id: `port-${i}`,
+        address: '127.0.0.1',
+        datasources: [
+          {
+            name: 'tcp',
+            type: 'port',
+            interval: m.interval as number,
+            params: { port: m.port },
+            datapoints: [],
+          },
+        ],
+      }));
+      void zhub.hub.env.model
+        .putDevices(devices, 'upsert')
+        .then(() => process.send?.({ devices: devices.length }));
+      break;
+    }
     case 'exit':
       void zhub.close().then(() => {
         rmSync(dataDir, { recursive: true, force: true });

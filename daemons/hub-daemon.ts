@@ -16,6 +16,9 @@ import { DEFAULT_SENDER, SpoolSender, type SenderOptions } from './spool/spool-s
 import { Spool, type SpoolOptions, type Stream } from './spool/spool.js';
 import type { Connector } from './ws-connect.js';
 
+/** Staged samples written at once past this many. */
+const STAGE_MAX = 5_000;
+
 export interface HubDaemonOptions {
   url: string;
   username: string;
@@ -33,6 +36,8 @@ export interface HubDaemonOptions {
   heartbeatMs?: number;
   /** Queued events go to the spool this often (default 250 ms). */
   eventFlushMs?: number;
+  /** Samples wait at most this long in memory before one spool transaction (default 25 ms). */
+  sampleFlushMs?: number;
   spool?: Partial<Omit<SpoolOptions, 'path' | 'clock'>>;
   sender?: Partial<SenderOptions>;
   clock?: Clock;
@@ -75,6 +80,8 @@ export class HubDaemon extends Referenceable {
   protected readonly services = new Map<string, ServiceProxy>();
   protected properties: Record<string, unknown> = {};
   private heartbeatTimer: TimerHandle | undefined;
+  private staged: Record<string, unknown>[] = [];
+  private stageTimer: TimerHandle | undefined;
   private flushTimer: TimerHandle | undefined;
   private stopped = false;
   private shutdownHandler: (() => void) | undefined;
@@ -147,22 +154,45 @@ export class HubDaemon extends Referenceable {
     this.eventQueue.add(evt);
   }
 
-  /** Spools samples at once. Throws HUB_ERR_SPOOL_FULL when full with the block policy. */
+  /**
+   * Spools samples. They are staged in memory for at most `sampleFlushMs` (25 ms) and then
+   * written in one transaction with whatever else was collected meanwhile: one commit for
+   * many task runs. `stop()` and `drain()` write what is staged.
+   */
   writeMetrics(samples: Sample[]): void {
     if (samples.length === 0) return;
     const now = this.clock.now();
-    this.spool.append(
-      'metrics',
-      samples.map((s) => ({
+    for (const s of samples) {
+      this.staged.push({
         device: s.device,
         component: s.component ?? '',
         metric: s.metric,
         value: s.value,
         timestamp: s.timestamp ?? now,
-      })),
-    );
-    this.produced.samples += samples.length;
-    this.senders.metrics.kick();
+      });
+    }
+    if (this.staged.length >= STAGE_MAX) this.flushSamples();
+    else
+      this.stageTimer ??= this.clock.setTimeout(
+        () => this.flushSamples(),
+        this.opts.sampleFlushMs ?? 25,
+      );
+  }
+
+  /** Writes staged samples to the spool now. */
+  flushSamples(): void {
+    if (this.stageTimer !== undefined) this.clock.clearTimeout(this.stageTimer);
+    this.stageTimer = undefined;
+    const staged = this.staged;
+    if (staged.length === 0) return;
+    this.staged = [];
+    try {
+      this.spool.append('metrics', staged);
+      this.produced.samples += staged.length;
+      this.senders.metrics.kick();
+    } catch (err) {
+      this.log.error({ err, dropped: staged.length }, 'samples could not be spooled');
+    }
   }
 
   /** Moves queued events into the spool now. */
@@ -184,6 +214,7 @@ export class HubDaemon extends Referenceable {
    */
   async drain(timeoutMs: number): Promise<boolean> {
     this.flushEvents();
+    this.flushSamples();
     const end = this.clock.now() + timeoutMs;
     while (this.spool.depth() > 0 && this.clock.now() < end) {
       for (const s of Object.values(this.senders)) s.flushNow();
@@ -201,6 +232,7 @@ export class HubDaemon extends Referenceable {
     if (this.stopped) return;
     this.stopped = true;
     this.flushEvents();
+    this.flushSamples();
     if (this.heartbeatTimer !== undefined) this.clock.clearTimeout(this.heartbeatTimer);
     if (this.flushTimer !== undefined) this.clock.clearTimeout(this.flushTimer);
     for (const s of Object.values(this.senders)) s.close();

@@ -71,12 +71,15 @@ describe('HubDaemon', () => {
     d.start();
     await until(() => d.ready);
     d.writeMetrics(samples(0, 450));
+    d.flushSamples();
     d.sendEvent({ device: 'd1', severity: 4, summary: 'first' });
     await until(() => d.spool.depth() === 0);
     // The hub goes away mid-stream; collection goes on into the spool.
     d.writeMetrics(samples(450, 250));
+    d.flushSamples();
     env.serverEnds[env.serverEnds.length - 1]?.close(1011, 'hub died');
     d.writeMetrics(samples(700, 300));
+    d.flushSamples();
     d.sendEvent({ device: 'd1', severity: 5, summary: 'while away' });
     d.flushEvents();
     expect(d.spool.depth()).toBeGreaterThan(0);
@@ -95,10 +98,12 @@ describe('HubDaemon', () => {
     first.start();
     await until(() => first.ready);
     first.writeMetrics(samples(0, 100));
+    first.flushSamples();
     await until(() => first.spool.depth() === 0);
     // Stopped with items still unsent (the hub never saw them).
     first.client.close();
     first.writeMetrics(samples(100, 50));
+    first.flushSamples();
     await first.stop();
     const second = make();
     daemons.push(second);
@@ -112,6 +117,7 @@ describe('HubDaemon', () => {
     fresh.start();
     await until(() => fresh.ready);
     fresh.writeMetrics(samples(1000, 10));
+    fresh.flushSamples();
     await until(() => fresh.spool.depth() === 0);
     expect(store.metrics.countSamples()).toBe(160);
     void dataDir;
