@@ -309,12 +309,20 @@ export class HubDaemon extends Referenceable {
     }
   }
 
-  /** Lines the spool up with what the hub has stored for this daemon. */
+  /**
+   * Lines the spool up with what the hub has stored for this daemon. A spool that never synced
+   * (new, or replacing a lost one) renumbers its items above the hub's marks, or the hub would
+   * take them for duplicates. A synced one only learns what the hub stored: items up to a mark
+   * whose acknowledgement was lost (the daemon died first) are dropped, never sent twice.
+   */
   private async syncMarks(): Promise<void> {
     const marks = await (this.services.get('EventService') as ServiceProxy).callRemote<
       Record<Stream, number>
     >('getDeliveryMarks');
-    this.spool.ensureAbove(Math.max(marks.events, marks.metrics));
+    if (!this.spool.synced) {
+      this.spool.ensureAbove(Math.max(marks.events, marks.metrics));
+      this.spool.markSynced();
+    }
     for (const stream of ['events', 'metrics'] as const) {
       const mine = this.spool.lastAck(stream);
       if (mine < marks[stream]) this.spool.ack(stream, marks[stream]);

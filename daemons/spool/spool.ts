@@ -199,6 +199,19 @@ export class Spool {
     })();
   }
 
+  /**
+   * False until the spool first lined up with the hub's marks. A spool that never did may be
+   * new (or a replacement for a lost one) and number its items from 1; one that did numbers
+   * above everything the hub has seen from this daemon.
+   */
+  get synced(): boolean {
+    return this.meta('synced') === 1;
+  }
+
+  markSynced(): void {
+    this.setMeta('synced', 1);
+  }
+
   /** Items held (of one stream, or all). */
   depth(stream?: Stream): number {
     return stream ? (this.q.depthOf.get(stream) as { n: number }).n : this.count;
