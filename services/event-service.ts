@@ -1,7 +1,7 @@
-import { checkBatch, checkEvent, HubService, type Caller } from '../hub/index.js';
+import { checkEvent, HubService, type Caller, type EventInput } from '../hub/index.js';
 import { ZHubError } from '../shared/index.js';
-import { batchAfter } from './batch-options.js';
-import { daemonKey, storeWrite } from './store-errors.js';
+import { ingestBatch, type IngestKind } from './ingest-batch.js';
+import { daemonKey } from './store-errors.js';
 
 /**
  * Events and heartbeats from daemons. The daemon's identity comes from its session, never
@@ -17,27 +17,22 @@ export class EventService extends HubService {
    * message?, time?, ...free fields }`. Answers `{ ack, stored, duplicates, deduplicated,
    * cleared, rejected }`; malformed items are listed in `rejected` and acknowledged.
    */
-  async remote_sendEvents(caller: Caller, batch: unknown, options?: unknown): Promise<unknown> {
-    const after = batchAfter(options);
-    const now = this.clock.now();
-    const { items, rejected } = checkBatch(
+  remote_sendEvents(caller: Caller, batch: unknown, options?: unknown): Promise<unknown> {
+    return ingestBatch(
+      { env: this.env, clock: this.clock, log: this.log },
+      this.kind,
+      caller,
       batch,
-      'event',
-      this.env.limits.maxBatchItems,
-      checkEvent,
-      now,
+      options,
     );
-    if (rejected.length > 0)
-      this.log.warn(
-        { daemon: caller.daemon, rejected: rejected.slice(0, 5) },
-        'malformed events refused',
-      );
-    const rejectedMax = rejected.reduce((m, r) => Math.max(m, r.seq ?? 0), 0);
-    const r = await storeWrite(this.env.ingest, 'the event batch', () =>
-      this.env.store.events.ingestEvents(daemonKey(caller), items, now, rejectedMax, after),
-    );
-    return { ...r, rejected };
   }
+
+  private readonly kind: IngestKind<EventInput> = {
+    what: 'event',
+    check: checkEvent,
+    store: (daemon, items, now, rejectedMax, after) =>
+      this.env.store.events.ingestEvents(daemon, items, now, rejectedMax, after),
+  };
 
   /**
    * The daemon's high-water marks: everything up to them is stored. A daemon whose spool is

@@ -1,6 +1,5 @@
-import { checkBatch, checkSample, HubService, type Caller } from '../hub/index.js';
-import { batchAfter } from './batch-options.js';
-import { daemonKey, storeWrite } from './store-errors.js';
+import { checkSample, HubService, type Caller, type SampleInput } from '../hub/index.js';
+import { ingestBatch, type IngestKind } from './ingest-batch.js';
 
 /**
  * Metric samples from daemons, with the same exactly-once rule as events: commit, then
@@ -11,25 +10,20 @@ export class MetricService extends HubService {
   static withCaller = ['writeMetrics'];
 
   /** `batch`: samples `{ seq, device, component?, metric, value, timestamp }`. Answers `{ ack, stored, duplicates, rejected }`. */
-  async remote_writeMetrics(caller: Caller, batch: unknown, options?: unknown): Promise<unknown> {
-    const after = batchAfter(options);
-    const now = this.clock.now();
-    const { items, rejected } = checkBatch(
+  remote_writeMetrics(caller: Caller, batch: unknown, options?: unknown): Promise<unknown> {
+    return ingestBatch(
+      { env: this.env, clock: this.clock, log: this.log },
+      this.kind,
+      caller,
       batch,
-      'sample',
-      this.env.limits.maxBatchItems,
-      checkSample,
-      now,
+      options,
     );
-    if (rejected.length > 0)
-      this.log.warn(
-        { daemon: caller.daemon, rejected: rejected.slice(0, 5) },
-        'malformed samples refused',
-      );
-    const rejectedMax = rejected.reduce((m, r) => Math.max(m, r.seq ?? 0), 0);
-    const r = await storeWrite(this.env.ingest, 'the metric batch', () =>
-      this.env.store.metrics.ingestMetrics(daemonKey(caller), items, now, rejectedMax, after),
-    );
-    return { ...r, rejected };
   }
+
+  private readonly kind: IngestKind<SampleInput> = {
+    what: 'sample',
+    check: checkSample,
+    store: (daemon, items, now, rejectedMax, after) =>
+      this.env.store.metrics.ingestMetrics(daemon, items, now, rejectedMax, after),
+  };
 }

@@ -10,6 +10,7 @@ import {
   type Collector,
 } from '../../daemons/index.js';
 import { memoryHub, MEMORY_PASSWORD } from '../support/memory-hub.js';
+import { untilWithClock } from '../support/until.js';
 
 /** A collector whose readings the test sets. */
 class FakeCollector implements Collector {
@@ -66,14 +67,8 @@ async function setup() {
       logger: pino({ level: 'silent' }),
       ...over,
     });
-  const until = async (cond: () => boolean, stepMs = 100): Promise<void> => {
-    for (let i = 0; i < 5000; i++) {
-      if (cond()) return;
-      env.clock.advance(stepMs);
-      await new Promise((r) => setTimeout(r, i % 10 === 0 ? 1 : 0));
-    }
-    throw new Error('condition not reached');
-  };
+  const until = (cond: () => boolean, stepMs = 100): Promise<void> =>
+    untilWithClock(env.clock, cond, stepMs);
   return { env, fake, make, until, dataDir, model: env.hub.env.model, store: env.hub.env.store };
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HubDaemon, type HubDaemonOptions } from '../../daemons/index.js';
 import { memoryHub, MEMORY_PASSWORD } from '../support/memory-hub.js';
+import { untilWithClock } from '../support/until.js';
 
 async function setup(extra: Partial<HubDaemonOptions> = {}) {
   const env = await memoryHub();
@@ -28,15 +29,8 @@ async function setup(extra: Partial<HubDaemonOptions> = {}) {
     });
   };
   /** Turns the event loop and the manual clock until `cond` holds. */
-  const until = async (cond: () => boolean, stepMs = 100): Promise<void> => {
-    // Real time passes too (logins hash with scrypt), a millisecond per step at most.
-    for (let i = 0; i < 5000; i++) {
-      if (cond()) return;
-      env.clock.advance(stepMs);
-      await new Promise((r) => setTimeout(r, i % 10 === 0 ? 1 : 0));
-    }
-    throw new Error('condition not reached');
-  };
+  const until = (cond: () => boolean, stepMs = 100): Promise<void> =>
+    untilWithClock(env.clock, cond, stepMs);
   return { env, dataDir, make, until, store: env.hub.env.store };
 }
 

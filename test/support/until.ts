@@ -6,3 +6,20 @@ export async function until(cond: () => boolean, turns = 2000): Promise<void> {
   }
   throw new Error('condition not reached');
 }
+
+/**
+ * Moves a manual clock `stepMs` at a time, letting real time pass too (logins hash with
+ * scrypt, spools write to disk), until `cond` holds.
+ */
+export async function untilWithClock(
+  clock: { advance(ms: number): void },
+  cond: () => boolean,
+  stepMs = 100,
+): Promise<void> {
+  for (let i = 0; i < 5000; i++) {
+    if (cond()) return;
+    clock.advance(stepMs);
+    await new Promise((r) => setTimeout(r, i % 10 === 0 ? 1 : 0));
+  }
+  throw new Error('condition not reached');
+}

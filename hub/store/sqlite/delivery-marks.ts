@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { checkContinues } from './ingest-order.js';
 
 export type Stream = 'events' | 'metrics';
 
@@ -25,5 +26,37 @@ export class DeliveryMarks {
 
   advance(daemon: string, stream: Stream, to: number, now: number): void {
     this.put.run(daemon, stream, to, now);
+  }
+
+  /**
+   * The exactly-once rule for one batch, inside the caller's transaction: refuses a batch that
+   * would overtake its predecessor (`after`), skips items at or below the mark as duplicates,
+   * hands the rest to `store`, and advances the mark (past refused malformed items too).
+   */
+  ingest<T extends { seq: number }>(
+    daemon: string,
+    stream: Stream,
+    items: readonly T[],
+    now: number,
+    rejectedMaxSeq: number,
+    after: number | undefined,
+    store: (item: T) => void,
+  ): { ack: number; stored: number; duplicates: number } {
+    const mark = this.read(daemon, stream);
+    checkContinues(stream, mark, after);
+    let top = Math.max(mark, rejectedMaxSeq);
+    let stored = 0;
+    let duplicates = 0;
+    for (const item of items) {
+      if (item.seq <= mark) {
+        duplicates++;
+        continue;
+      }
+      if (item.seq > top) top = item.seq;
+      store(item);
+      stored++;
+    }
+    if (top > mark) this.advance(daemon, stream, top, now);
+    return { ack: top, stored, duplicates };
   }
 }

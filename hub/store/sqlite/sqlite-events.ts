@@ -3,7 +3,6 @@ import { ZHubError } from '../../../shared/index.js';
 import type { EventInput } from '../../model/telemetry.js';
 import type { EventQuery, EventStore, IngestResult, StoredEvent } from '../store.js';
 import type { DeliveryMarks } from './delivery-marks.js';
-import { checkContinues } from './ingest-order.js';
 
 interface EventRow {
   id: number;
@@ -86,26 +85,14 @@ export class SqliteEvents implements EventStore {
     after?: number,
   ): IngestResult & { deduplicated: number; cleared: number } {
     return this.db.transaction(() => {
-      const mark = this.marks.read(daemon, 'events');
-      checkContinues('events', mark, after);
-      let top = Math.max(mark, rejectedMaxSeq);
-      let stored = 0;
-      let duplicates = 0;
       let deduplicated = 0;
       let cleared = 0;
-      for (const e of events) {
-        if (e.seq <= mark) {
-          duplicates++;
-          continue;
-        }
-        if (e.seq > top) top = e.seq;
-        const r = this.apply(e, daemon, now);
-        stored++;
-        if (r === 'dedup') deduplicated++;
-        else if (typeof r === 'number') cleared += r;
-      }
-      if (top > mark) this.marks.advance(daemon, 'events', top, now);
-      return { ack: top, stored, duplicates, deduplicated, cleared };
+      const r = this.marks.ingest(daemon, 'events', events, now, rejectedMaxSeq, after, (e) => {
+        const outcome = this.apply(e, daemon, now);
+        if (outcome === 'dedup') deduplicated++;
+        else if (typeof outcome === 'number') cleared += outcome;
+      });
+      return { ...r, deduplicated, cleared };
     })();
   }
 

@@ -2,7 +2,6 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { SampleInput } from '../../model/telemetry.js';
 import type { IngestResult, MetricPoint, MetricQuery, MetricStore } from '../store.js';
 import type { DeliveryMarks } from './delivery-marks.js';
-import { checkContinues } from './ingest-order.js';
 
 /** Series ids cached in memory; forgotten wholesale past this many (they are cheap to look up again). */
 const SERIES_CACHE_MAX = 1_000_000;
@@ -59,24 +58,11 @@ export class SqliteMetrics implements MetricStore {
     rejectedMaxSeq = 0,
     after?: number,
   ): IngestResult {
-    return this.db.transaction(() => {
-      const mark = this.marks.read(daemon, 'metrics');
-      checkContinues('metrics', mark, after);
-      let top = Math.max(mark, rejectedMaxSeq);
-      let stored = 0;
-      let duplicates = 0;
-      for (const s of samples) {
-        if (s.seq <= mark) {
-          duplicates++;
-          continue;
-        }
-        if (s.seq > top) top = s.seq;
+    return this.db.transaction(() =>
+      this.marks.ingest(daemon, 'metrics', samples, now, rejectedMaxSeq, after, (s) => {
         this.insertSample.run(s.timestamp, this.series(s.device, s.component, s.metric), s.value);
-        stored++;
-      }
-      if (top > mark) this.marks.advance(daemon, 'metrics', top, now);
-      return { ack: top, stored, duplicates };
-    })();
+      }),
+    )();
   }
 
   /** Moves up to `maxRows` of the oldest raw samples into chunks; answers how many moved. */
