@@ -302,6 +302,7 @@ export class HubDaemon extends Referenceable {
       this.senders.metrics.connect((items, after) =>
         metrics.callRemote('writeMetrics', items, { after }),
       );
+      this.heartbeat(); // at once: the hub knows this daemon is back before its first cycle
       await this.onReady(reconnect);
       this.log.info({ reconnect, spooled: this.spool.depth() }, 'daemon ready');
     } catch (err) {
@@ -344,16 +345,20 @@ export class HubDaemon extends Referenceable {
     }, this.opts.eventFlushMs ?? 250);
   }
 
+  private heartbeat(): void {
+    const svc = this.services.get('EventService');
+    if (!svc?.connected) return;
+    const every = this.opts.heartbeatMs ?? 60_000;
+    svc
+      .callRemote('sendHeartbeat', Math.ceil((3 * every) / 1000))
+      .catch((err: unknown) => this.log.debug({ err }, 'heartbeat not sent'));
+  }
+
   private scheduleHeartbeat(): void {
     if (this.stopped) return;
     const every = this.opts.heartbeatMs ?? 60_000;
     this.heartbeatTimer = this.clock.setTimeout(() => {
-      const svc = this.services.get('EventService');
-      if (svc?.connected) {
-        svc
-          .callRemote('sendHeartbeat', Math.ceil((3 * every) / 1000))
-          .catch((err: unknown) => this.log.debug({ err }, 'heartbeat not sent'));
-      }
+      this.heartbeat();
       this.scheduleHeartbeat();
     }, every);
   }

@@ -56,6 +56,8 @@ describe('HubDaemon', () => {
     await until(() => d.ready);
     const session = [...env.hub.sessions][0];
     expect(await session?.broker.remoteRoot().callRemote('getName')).toBe('collector-1');
+    // It sent its first heartbeat on connecting.
+    await until(() => env.hub.env.heartbeats.list().some((h) => h.daemon === 'collector-1'));
   });
 
   it('delivers everything exactly once across a dropped connection, collecting meanwhile', async () => {
