@@ -243,6 +243,9 @@ export class Hub implements LoginAuthority, ServiceBroker {
     }
     for (const session of [...this.loginTimers.keys()]) this.clearLoginTimer(session);
     await this.registry.close();
+    // Batches already received are committed before the store closes (their daemons will
+    // hear nothing, and send them again: stored once either way).
+    this.env.ingest.flushNow();
     this.env.heartbeats.close();
     this.retention.close();
     this.env.store.close();

@@ -44,6 +44,11 @@ export class GroupCommit {
     });
   }
 
+  /** Commits what is queued now (at shutdown, before the store closes). */
+  flushNow(): void {
+    this.flush();
+  }
+
   get queued(): number {
     return this.queue.length;
   }
