@@ -5,6 +5,7 @@ import { sumCommand } from './commands/sum.js';
 import { callCommand } from './commands/call.js';
 import { collectorCommand } from './commands/collector.js';
 import { daemonCommand } from './commands/daemon.js';
+import { statusCommand } from './commands/status.js';
 import { deviceCommand } from './commands/device.js';
 import { eventsCommand } from './commands/events.js';
 
@@ -20,7 +21,8 @@ const program = new Command('zhub')
   .addCommand(deviceCommand())
   .addCommand(collectorCommand())
   .addCommand(eventsCommand())
-  .addCommand(daemonCommand());
+  .addCommand(daemonCommand())
+  .addCommand(statusCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -10,6 +10,7 @@ import {
 import { UserStore } from './auth/users-file.js';
 import { ApiAuth } from './http/api-auth.js';
 import { registerApiRoutes } from './http/api-routes.js';
+import { hubStatus, registerStatusRoutes } from './http/status-routes.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { Hub, type HubCoreOptions } from './hub.js';
 import type { ServiceClass } from './hub-service.js';
@@ -93,9 +94,13 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
       hub.accept(new WsTransport(socket, req.socket.remoteAddress ?? 'unknown'));
     },
   );
-  app.get('/health', () => ({ status: 'ok' }));
-  registerApiRoutes(app, hub.env, new ApiAuth(hub.users, hub.limiter, hub.clock), () =>
-    hub.clock.now(),
+  registerStatusRoutes(app, hub);
+  registerApiRoutes(
+    app,
+    hub.env,
+    new ApiAuth(hub.users, hub.limiter, hub.clock),
+    () => hub.clock.now(),
+    () => hubStatus(hub),
   );
   app.get('/', () => ({
     name: 'zhub',

@@ -9,6 +9,8 @@ const LISTENERS_PER_TURN = 8;
 interface Job {
   method: 'updateDeviceConfigs' | 'deleteDevices' | 'notifyConfigChanged';
   args: SharedArgs | undefined;
+  /** When the flush that made it began (for the push latency). */
+  since: number;
 }
 
 interface Outbox {
@@ -50,12 +52,15 @@ export class ConfigPush {
   private readonly outboxes = new Map<RemoteReference, Outbox>();
   private timer: TimerHandle | undefined;
   private closed = false;
+  private flushStarted = 0;
 
   constructor(
     private readonly listeners: () => readonly RemoteReference[],
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly limits: DataLimits,
+    /** Told, for every pushed batch a listener acknowledged, how long it took since the flush began. */
+    private readonly onPushed?: (seconds: number) => void,
   ) {}
 
   add(change: ModelChange): void {
@@ -78,6 +83,7 @@ export class ConfigPush {
   async flush(): Promise<void> {
     if (this.updated.size === 0 && this.removed.size === 0) return;
     this.stats.flushes++;
+    this.flushStarted = performance.now();
     const updated = [...this.updated.values()];
     const removed = [...this.removed];
     this.updated.clear();
@@ -111,7 +117,7 @@ export class ConfigPush {
     const args = new SharedArgs([items]);
     this.stats.batchesEncoded++;
     await new Promise((r) => setImmediate(r));
-    return { method, args };
+    return { method, args, since: this.flushStarted };
   }
 
   private enqueue(listener: RemoteReference, jobs: Job[]): void {
@@ -120,7 +126,7 @@ export class ConfigPush {
     box.jobs.push(...jobs);
     if (box.jobs.length > this.limits.maxPushBacklog) {
       this.stats.overflows++;
-      box.jobs = [{ method: 'notifyConfigChanged', args: undefined }];
+      box.jobs = [{ method: 'notifyConfigChanged', args: undefined, since: performance.now() }];
     }
     if (!box.running) void this.drain(listener, box);
   }
@@ -135,6 +141,7 @@ export class ConfigPush {
         await (job.args
           ? listener.callRemote(job.method, job.args)
           : listener.callRemote(job.method));
+        this.onPushed?.((performance.now() - job.since) / 1000);
       } catch (err) {
         this.stats.callsFailed++;
         this.log.warn(

@@ -1,4 +1,5 @@
 import type { HeartbeatMonitor } from './heartbeats.js';
+import type { HubMetrics } from './hub-metrics.js';
 import type { DeviceModel } from './model/device-model.js';
 import type { ModelChanges } from './model/model-changes.js';
 import type { GroupCommit } from './store/group-commit.js';
@@ -12,6 +13,8 @@ export interface HubEnvironment {
   heartbeats: HeartbeatMonitor;
   /** Ingest writes go through here: one transaction for the batches of one turn. */
   ingest: GroupCommit;
+  /** Prometheus metrics (and per-method figures for the status). */
+  metrics: HubMetrics;
   limits: DataLimits;
 }
 

@@ -29,6 +29,7 @@ import { ModelChanges } from './model/model-changes.js';
 import { DEFAULT_RETENTION, Retention, type RetentionOptions } from './retention.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { GroupCommit } from './store/group-commit.js';
+import { HubMetrics } from './hub-metrics.js';
 import type { Store } from './store/store.js';
 
 export interface HubCoreOptions {
@@ -77,6 +78,11 @@ export class Hub implements LoginAuthority, ServiceBroker {
       new SqliteStore({ dataDir: ':memory:', clock: this.clock, logger: this.log });
     const changes = new ModelChanges(this.log);
     const dataLimits = { ...DEFAULT_DATA_LIMITS, ...options.dataLimits };
+    const metrics = new HubMetrics({
+      inFlight: () => [...this.sessions].reduce((n, s) => n + s.broker.inFlight, 0),
+      daemons: () => [...this.sessions].filter((s) => s.loggedIn).length,
+      connections: () => this.sessions.size,
+    });
     this.env = {
       store,
       changes,
@@ -89,7 +95,9 @@ export class Hub implements LoginAuthority, ServiceBroker {
           new ZHubError('HUB_ERR_STORE', 'the hub is behind on writes; retry the batch', {
             retryable: true,
           }),
+        (seconds) => metrics.commitDuration.observe(seconds),
       ),
+      metrics,
       limits: dataLimits,
     };
     this.env.heartbeats.start();
@@ -129,6 +137,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
       limits: this.options.rpcLimits,
       tracebacks: this.options.tracebacks ?? false,
       caller: session,
+      observer: this.env.metrics.observeCall,
     });
     if (!this.accepting) {
       const why = this.closing ? 'hub shutting down' : 'too many connections';
@@ -247,6 +256,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
     // hear nothing, and send them again: stored once either way).
     this.env.ingest.flushNow();
     this.env.heartbeats.close();
+    this.env.metrics.close();
     this.retention.close();
     this.env.store.close();
   }

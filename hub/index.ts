@@ -46,3 +46,5 @@ export {
   devicePatchSchema,
 } from './model/model-schemas.js';
 export { GroupCommit } from './store/group-commit.js';
+export { HubMetrics } from './hub-metrics.js';
+export type { MethodStats } from './hub-metrics.js';

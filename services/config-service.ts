@@ -17,7 +17,13 @@ export class ConfigService extends HubService {
 
   constructor(ctx: ServiceContext) {
     super(ctx);
-    this.push = new ConfigPush(() => this.listeners, this.clock, this.log, this.env.limits);
+    this.push = new ConfigPush(
+      () => this.listeners,
+      this.clock,
+      this.log,
+      this.env.limits,
+      (s) => this.env.metrics.pushDuration.observe(s),
+    );
     this.unsubscribe = this.env.changes.subscribe(this.monitor, (change) => this.push.add(change));
   }
 

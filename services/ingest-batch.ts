@@ -1,4 +1,4 @@
-import type { Caller, HubService, IngestResult, Rejected } from '../hub/index.js';
+import type { Caller, HubMetrics, HubService, IngestResult, Rejected } from '../hub/index.js';
 import { checkBatch } from '../hub/index.js';
 import { batchAfter } from './batch-options.js';
 import { daemonKey, storeWrite } from './store-errors.js';
@@ -19,7 +19,11 @@ export interface IngestKind<T> {
 }
 
 interface ServiceParts {
-  env: { limits: { maxBatchItems: number }; ingest: Parameters<typeof storeWrite>[0] };
+  env: {
+    limits: { maxBatchItems: number };
+    ingest: Parameters<typeof storeWrite>[0];
+    metrics: HubMetrics;
+  };
   clock: { now(): number };
   log: HubService['log'];
 }
@@ -55,5 +59,6 @@ export async function ingestBatch<T>(
   const r = await storeWrite(svc.env.ingest, `the ${kind.what} batch`, () =>
     kind.store(daemonKey(caller), items, now, rejectedMax, after),
   );
+  svc.env.metrics.ingested.inc({ kind: kind.what }, r.stored);
   return { ...r, rejected };
 }

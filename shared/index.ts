@@ -16,7 +16,7 @@ export type { BackoffOptions } from './backoff.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { Broker } from './rpc/broker.js';
-export type { BrokerOptions, BrokerStats, CloseInfo } from './rpc/broker.js';
+export type { BrokerOptions, BrokerStats, CallObserver, CloseInfo } from './rpc/broker.js';
 export { Referenceable, remoteMethodsOf } from './rpc/referenceable.js';
 export type { MethodTable, RemoteMethod } from './rpc/referenceable.js';
 export { RemoteReference } from './rpc/remote-reference.js';

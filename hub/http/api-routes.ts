@@ -46,6 +46,7 @@ export function registerApiRoutes(
   env: HubEnvironment,
   auth: ApiAuth,
   now: () => number,
+  status: () => unknown,
 ): void {
   void app.register(
     (api, _opts, done) => {
@@ -56,6 +57,7 @@ export function registerApiRoutes(
       api.setErrorHandler((err, _req, reply) => sendError(reply, err));
       const user = (req: object): string => (req as { user: string }).user;
 
+      api.get('/status', () => status());
       api.get('/collectors', () => ({ collectors: env.model.collectors() }));
       api.post('/collectors', (req, reply) => {
         const r = env.model.putCollector(req.body);

@@ -27,10 +27,14 @@ export class GroupCommit {
   private queue: Job[] = [];
   private scheduled = false;
 
+  /** False after a commit failed, until one succeeds: the hub reports itself unready. */
+  healthy = true;
+
   constructor(
     private readonly store: Store,
     private readonly maxQueued: number,
     private readonly onFull: () => Error,
+    private readonly onCommit: (seconds: number, ok: boolean) => void = () => undefined,
   ) {}
 
   submit<T>(work: () => T): Promise<T> {
@@ -59,6 +63,7 @@ export class GroupCommit {
     this.queue = [];
     if (jobs.length === 0) return;
     const outcomes: { ok: boolean; value: unknown }[] = [];
+    const started = performance.now();
     try {
       this.store.group(() => {
         for (const job of jobs) {
@@ -72,9 +77,13 @@ export class GroupCommit {
     } catch (err) {
       // The commit itself failed: nothing of this group is stored, nothing is acknowledged.
       this.stats.failedCommits++;
+      this.healthy = false;
+      this.onCommit((performance.now() - started) / 1000, false);
       for (const job of jobs) job.reject(err);
       return;
     }
+    this.healthy = true;
+    this.onCommit((performance.now() - started) / 1000, true);
     this.stats.commits++;
     this.stats.jobs += jobs.length;
     if (jobs.length > this.stats.largest) this.stats.largest = jobs.length;

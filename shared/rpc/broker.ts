@@ -28,7 +28,17 @@ export interface BrokerOptions {
   tracebacks?: boolean;
   /** Given as first argument to remote methods listed in their class's static `withCaller`. */
   caller?: unknown;
+  /** Told about every call this side serves, once answered (for metrics). */
+  observer?: CallObserver;
 }
+
+/** Receives one report per served call: what was called, how it ended, how long it took. */
+export type CallObserver = (
+  target: Referenceable,
+  method: string,
+  ok: boolean,
+  seconds: number,
+) => void;
 
 export interface CloseInfo {
   code: number;
@@ -78,6 +88,7 @@ export class Broker implements RefOwnerLink, RefContext {
   private readonly tracebacks: boolean;
   private readonly rootObject: Referenceable | undefined;
   private readonly caller: unknown;
+  private readonly observer: CallObserver | undefined;
   private readonly pending: PendingCalls;
   private readonly exportsById = new Map<number, { obj: Referenceable; sent: number }>();
   private readonly exportIds = new Map<Referenceable, number>();
@@ -105,6 +116,7 @@ export class Broker implements RefOwnerLink, RefContext {
     this.tracebacks = opts.tracebacks ?? false;
     this.rootObject = opts.root;
     this.caller = opts.caller;
+    this.observer = opts.observer;
     this.maxPackChars = Math.floor(this.limits.maxFrameBytes / 3);
     this.pending = new PendingCalls(this.clock, (_id, p) =>
       p.reject(
@@ -545,6 +557,10 @@ export class Broker implements RefOwnerLink, RefContext {
     args: unknown[],
   ): void {
     this.stats.callsServed++;
+    const started = this.observer ? performance.now() : 0;
+    const done = (ok: boolean): void => {
+      if (this.observer) this.observer(obj, name, ok, (performance.now() - started) / 1000);
+    };
     let result: unknown;
     try {
       result = method.withCaller
@@ -552,18 +568,24 @@ export class Broker implements RefOwnerLink, RefContext {
         : method.fn.apply(obj, args);
     } catch (err) {
       this.methodFailed(err, obj, name);
+      done(false);
       return this.sendError(id, err);
     }
-    if (!isThenable(result)) return this.answer(id, result);
+    if (!isThenable(result)) {
+      done(true);
+      return this.answer(id, result);
+    }
     this.serving++;
     result.then(
       (value) => {
         this.serving--;
+        done(true);
         this.answer(id, value);
       },
       (err: unknown) => {
         this.serving--;
         this.methodFailed(err, obj, name);
+        done(false);
         this.sendError(id, err);
       },
     );

@@ -84,6 +84,14 @@ describe('zhub device, collector and events commands against a running hub', () 
     });
   });
 
+  it('prints the daemons table and hub figures with zhub status', async () => {
+    const r = await zhub('status');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/daemons: \d+ logged in/);
+    expect(r.stdout).toMatch(/store: sqlite/);
+    expect(r.stdout).toMatch(/SERVICE\s+METHOD\s+CALLS/);
+  });
+
   it('shows what ConfigService answers, and events sent with zhub call, deduplicated', async () => {
     const diff = JSON.parse(
       (await zhub('call', 'ConfigService', 'getDeviceConfigs', '0', '[]')).stdout,

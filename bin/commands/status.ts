@@ -1,0 +1,58 @@
+import { Command } from 'commander';
+import { api, printTable } from './api-client.js';
+import { addClientOptions, type ClientFlags } from './options.js';
+
+interface Status {
+  now: number;
+  connections: number;
+  daemons: {
+    daemon: string;
+    type: string;
+    address: string;
+    connectedSince: number;
+    lastHeartbeat: number | null;
+    heartbeatOverdue: boolean;
+    callsServed: number;
+  }[];
+  methods: {
+    service: string;
+    method: string;
+    calls: number;
+    errors: number;
+    p50Ms: number;
+    p99Ms: number;
+  }[];
+  ingest: { commits: number; jobs: number; queued: number; healthy: boolean };
+  store: { kind: string; samples: number; events: { rows: number; occurrences: number } };
+}
+
+const ago = (now: number, t: number | null): string =>
+  t === null ? 'never' : `${Math.round((now - t) / 1000)} s ago`;
+
+export function statusCommand(): Command {
+  return addClientOptions(
+    new Command('status')
+      .description("the connected daemons and the hub's figures")
+      .option('--json', 'print JSON'),
+  ).action(async (f: ClientFlags & { json?: boolean }) => {
+    const s = await api<Status>(f, 'GET', '/status');
+    if (f.json) return console.log(JSON.stringify(s, null, 2));
+    console.log(`daemons: ${s.daemons.length} logged in, ${s.connections} connections`);
+    printTable(
+      s.daemons.map((d) => ({
+        ...d,
+        connected: ago(s.now, d.connectedSince),
+        heartbeat: `${ago(s.now, d.lastHeartbeat)}${d.heartbeatOverdue ? ' OVERDUE' : ''}`,
+      })),
+      ['daemon', 'type', 'address', 'connected', 'heartbeat', 'callsServed'],
+    );
+    console.log(
+      `\nstore: ${s.store.kind}, ${s.store.samples} samples, ${s.store.events.rows} events (${s.store.events.occurrences} occurrences); ` +
+        `ingest: ${s.ingest.commits} commits, ${s.ingest.queued} queued${s.ingest.healthy ? '' : ', LAST COMMIT FAILED'}\n`,
+    );
+    printTable(
+      s.methods.slice(0, 20).map((m) => ({ ...m, p50: `${m.p50Ms} ms`, p99: `${m.p99Ms} ms` })),
+      ['service', 'method', 'calls', 'errors', 'p50', 'p99'],
+    );
+  });
+}
