@@ -1,8 +1,23 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type Metric,
+} from 'prom-client';
 import type { CallObserver, Referenceable } from '../shared/index.js';
 
 /** Latency buckets (seconds) for RPC calls, store commits and config pushes. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+interface MethodCounts {
+  calls: number;
+  errors: number;
+  seconds: number;
+  /** Per-bucket (not cumulative) counts; the last is above the largest bucket. */
+  buckets: number[];
+}
 
 /** Calls, errors and latency of one service method, for the status page and `zhub status`. */
 export interface MethodStats {
@@ -21,15 +36,11 @@ export interface MethodStats {
  */
 export class HubMetrics {
   readonly registry = new Registry();
-  readonly rpcCalls: Counter<'service' | 'method' | 'outcome'>;
-  readonly rpcDuration: Histogram<'service' | 'method'>;
   readonly ingested: Counter<'kind'>;
   readonly commitDuration: Histogram;
   readonly pushDuration: Histogram;
-  private readonly perMethod = new Map<
-    string,
-    { service: string; method: string; calls: number; errors: number; buckets: number[] }
-  >();
+  /** service → method → figures: updated on every served call, so kept cheap (no label hashing). */
+  private readonly perMethod = new Map<string, Map<string, MethodCounts>>();
 
   constructor(gauges: {
     inFlight: () => number;
@@ -37,19 +48,65 @@ export class HubMetrics {
     connections: () => number;
   }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'zhub_' });
-    this.rpcCalls = new Counter({
+    // RPC figures are kept in plain counters on the call path and turned into metrics only
+    // when scraped: prom-client's labelled metrics cost about a microsecond per update.
+    this.registry.registerMetric({
       name: 'zhub_rpc_calls_total',
       help: 'Remote calls served, by service, method and outcome (ok or error).',
-      labelNames: ['service', 'method', 'outcome'],
-      registers: [this.registry],
-    });
-    this.rpcDuration = new Histogram({
+      type: 'counter',
+      aggregator: 'sum',
+      get: () => ({
+        name: 'zhub_rpc_calls_total',
+        help: 'Remote calls served, by service, method and outcome (ok or error).',
+        type: 'counter',
+        aggregator: 'sum',
+        values: this.each().flatMap(([service, method, m]) => [
+          { labels: { service, method, outcome: 'ok' }, value: m.calls - m.errors },
+          { labels: { service, method, outcome: 'error' }, value: m.errors },
+        ]),
+      }),
+    } as unknown as Metric);
+    this.registry.registerMetric({
       name: 'zhub_rpc_duration_seconds',
       help: 'Time to serve a remote call, by service and method.',
-      labelNames: ['service', 'method'],
-      buckets: BUCKETS,
-      registers: [this.registry],
-    });
+      type: 'histogram',
+      aggregator: 'sum',
+      get: () => ({
+        name: 'zhub_rpc_duration_seconds',
+        help: 'Time to serve a remote call, by service and method.',
+        type: 'histogram',
+        aggregator: 'sum',
+        values: this.each().flatMap(([service, method, m]) => {
+          let cumulative = 0;
+          const buckets = BUCKETS.map((le, i) => {
+            cumulative += m.buckets[i] as number;
+            return {
+              metricName: 'zhub_rpc_duration_seconds_bucket',
+              labels: { service, method, le },
+              value: cumulative,
+            };
+          });
+          return [
+            ...buckets,
+            {
+              metricName: 'zhub_rpc_duration_seconds_bucket',
+              labels: { service, method, le: '+Inf' },
+              value: m.calls,
+            },
+            {
+              metricName: 'zhub_rpc_duration_seconds_sum',
+              labels: { service, method },
+              value: m.seconds,
+            },
+            {
+              metricName: 'zhub_rpc_duration_seconds_count',
+              labels: { service, method },
+              value: m.calls,
+            },
+          ];
+        }),
+      }),
+    } as unknown as Metric);
     this.ingested = new Counter({
       name: 'zhub_ingested_total',
       help: 'Items stored from daemons: events and samples.',
@@ -102,34 +159,40 @@ export class HubMetrics {
     seconds: number,
   ): void => {
     const service = serviceName(target);
-    this.rpcCalls.inc({ service, method, outcome: ok ? 'ok' : 'error' });
-    this.rpcDuration.observe({ service, method }, seconds);
-    const key = `${service}\u0000${method}`;
-    let m = this.perMethod.get(key);
+    let byMethod = this.perMethod.get(service);
+    if (!byMethod) this.perMethod.set(service, (byMethod = new Map<string, MethodCounts>()));
+    let m = byMethod.get(method);
     if (!m)
-      this.perMethod.set(
-        key,
+      byMethod.set(
+        method,
         (m = {
-          service,
-          method,
           calls: 0,
           errors: 0,
+          seconds: 0,
           buckets: new Array<number>(BUCKETS.length + 1).fill(0),
         }),
       );
     m.calls++;
     if (!ok) m.errors++;
+    m.seconds += seconds;
     let i = 0;
     while (i < BUCKETS.length && seconds > (BUCKETS[i] as number)) i++;
     m.buckets[i] = (m.buckets[i] as number) + 1;
   };
 
+  private each(): [string, string, MethodCounts][] {
+    const out: [string, string, MethodCounts][] = [];
+    for (const [service, byMethod] of this.perMethod)
+      for (const [method, m] of byMethod) out.push([service, method, m]);
+    return out;
+  }
+
   /** Per-method figures, busiest first. */
   methods(): MethodStats[] {
-    return [...this.perMethod.values()]
-      .map((m) => ({
-        service: m.service,
-        method: m.method,
+    return this.each()
+      .map(([service, method, m]) => ({
+        service,
+        method,
         calls: m.calls,
         errors: m.errors,
         p50Ms: quantile(m.buckets, m.calls, 0.5),
