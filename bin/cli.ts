@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { hubCommand } from './commands/hub.js';
+import { configCommand, hubCommand } from './commands/hub.js';
 import { userCommand } from './commands/user.js';
 import { sumCommand } from './commands/sum.js';
 import { callCommand } from './commands/call.js';
@@ -22,7 +22,8 @@ const program = new Command('zhub')
   .addCommand(collectorCommand())
   .addCommand(eventsCommand())
   .addCommand(daemonCommand())
-  .addCommand(statusCommand());
+  .addCommand(statusCommand())
+  .addCommand(configCommand());
 
 try {
   await program.parseAsync(process.argv);

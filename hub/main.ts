@@ -3,17 +3,7 @@ import type { Logger } from '../shared/index.js';
 import { createLogger } from '../shared/index.js';
 import { UserStore } from './auth/users-file.js';
 import { buildHub, type ZHub } from './build-hub.js';
-
-export interface HubMainOptions {
-  port: number;
-  host: string;
-  dataDir: string;
-  usersFile?: string;
-  servicesDirs: string[];
-  monitors: string[];
-  tracebacks: boolean;
-  logLevel: string;
-}
+import type { HubConfig } from './config.js';
 
 /** Where the users file lives when not given: beside the data. */
 export function defaultUsersFile(dataDir: string): string {
@@ -24,18 +14,20 @@ export function defaultUsersFile(dataDir: string): string {
  * `zhub hub`: opens (or creates) the users file, builds the hub, listens, and shuts down
  * cleanly on SIGTERM/SIGINT (a second signal exits at once).
  */
-export async function runHub(
-  opts: HubMainOptions,
-): Promise<{ zhub: ZHub; wsUrl: string; log: Logger }> {
+export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: string; log: Logger }> {
   const log: Logger = createLogger({ level: opts.logLevel, pretty: process.stdout.isTTY });
-  const usersFile = opts.usersFile ?? defaultUsersFile(opts.dataDir);
+  const usersFile = opts.users ?? defaultUsersFile(opts.data);
   const { store, generatedPassword } = await UserStore.open(usersFile);
   const zhub = await buildHub({
     logger: log,
     users: store,
-    servicesDirs: opts.servicesDirs,
-    dataDir: opts.dataDir,
+    servicesDirs: opts.services,
+    dataDir: opts.data,
     tracebacks: opts.tracebacks,
+    limits: opts.limits,
+    rpcLimits: opts.rpcLimits,
+    dataLimits: opts.dataLimits,
+    retention: opts.retention,
   });
   for (const name of opts.monitors) {
     if (!zhub.hub.env.store.model.getCollector(name))

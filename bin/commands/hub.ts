@@ -1,67 +1,92 @@
 import { Command, Option } from 'commander';
+import { loadHubConfig, redactConfig, type HubConfig } from '../../hub/config.js';
 import { runHub } from '../../hub/main.js';
 import { startLocalCollector } from './local-collector.js';
 import { intOption } from './options.js';
 
-export function hubCommand(): Command {
-  return new Command('hub')
-    .description('run a hub: daemons connect to ws://HOST:PORT/hub')
+/** The hub's flags. No defaults here: the configuration schema holds them, so that a flag
+ * overrides the file and the environment only when it is given. */
+function hubOptions(cmd: Command): Command {
+  return cmd
     .addOption(
-      new Option('-p, --port <port>', 'port to listen on')
-        .default(8789)
-        .argParser(intOption('port', 0, 65535))
-        .env('ZHUB_PORT'),
+      new Option('--config <file>', 'JSON configuration file (keys as in `zhub config print`)').env(
+        'ZHUB_CONFIG',
+      ),
     )
-    .addOption(
-      new Option('--host <host>', 'address to listen on').default('0.0.0.0').env('ZHUB_HOST'),
-    )
-    .addOption(
-      new Option('-d, --data <dir>', 'data directory (created on first start)')
-        .default('./data')
-        .env('ZHUB_DATA'),
-    )
-    .addOption(
-      new Option('--users <file>', 'users file (default: <data>/hubpasswd.json)').env('ZHUB_USERS'),
-    )
-    .option('--services <dir...>', 'extra folders of service modules to load', [])
-    .option('--monitor <name...>', 'monitors (collectors) this hub serves', ['localhost'])
-    .option('--tracebacks', 'send error stacks to daemons (debugging only)', false)
+    .option('-p, --port <port>', 'port to listen on (8789)', intOption('port', 0, 65535))
+    .option('--host <host>', 'address to listen on (0.0.0.0)')
+    .option('-d, --data <dir>', 'data directory, created on first start (./data)')
+    .option('--users <file>', 'users file (<data>/hubpasswd.json)')
+    .option('--services <dir...>', 'extra folders of service modules to load')
+    .option('--monitors <name...>', 'monitors (collectors) to create if missing (localhost)')
+    .option('--tracebacks', 'send error stacks to daemons (debugging only)')
     .option(
       '--local-collector',
       'also run a host collector in this process for a localhost device (npm start does)',
-      false,
     )
     .addOption(
-      new Option('--log-level <level>', 'log level')
-        .default('info')
-        .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
-        .env('ZHUB_LOG_LEVEL'),
-    )
-    .action(
-      async (o: {
-        port: number;
-        host: string;
-        data: string;
-        users?: string;
-        services: string[];
-        monitor: string[];
-        tracebacks: boolean;
-        logLevel: string;
-        localCollector: boolean;
-      }) => {
-        const { zhub, wsUrl, log } = await runHub({
-          port: o.port,
-          host: o.host,
-          dataDir: o.data,
-          ...(o.users ? { usersFile: o.users } : {}),
-          servicesDirs: o.services,
-          monitors: o.monitor,
-          tracebacks: o.tracebacks,
-          logLevel: o.logLevel,
-        });
-        if (o.localCollector) {
-          await startLocalCollector(zhub, wsUrl.replace('//0.0.0.0:', '//127.0.0.1:'), o.data, log);
-        }
-      },
+      new Option('--log-level <level>', 'log level (info)').choices([
+        'trace',
+        'debug',
+        'info',
+        'warn',
+        'error',
+        'fatal',
+      ]),
     );
+}
+
+/** defaults ← --config file ← ZHUB_* environment ← flags given on the command line. */
+function resolveConfig(cmd: Command): Promise<HubConfig> {
+  const o = cmd.opts<Record<string, unknown>>();
+  const flags: Record<string, unknown> = {};
+  for (const key of [
+    'port',
+    'host',
+    'data',
+    'users',
+    'services',
+    'monitors',
+    'tracebacks',
+    'localCollector',
+    'logLevel',
+  ]) {
+    if (cmd.getOptionValueSource(key) === 'cli') flags[key] = o[key];
+  }
+  return loadHubConfig({
+    ...(typeof o.config === 'string' ? { file: o.config } : {}),
+    env: process.env,
+    flags,
+  });
+}
+
+export function hubCommand(): Command {
+  const hub = hubOptions(
+    new Command('hub').description('run a hub: daemons connect to ws://HOST:PORT/hub'),
+  );
+  return hub.action(async () => {
+    const config = await resolveConfig(hub);
+    const { zhub, wsUrl, log } = await runHub(config);
+    if (config.localCollector) {
+      await startLocalCollector(
+        zhub,
+        wsUrl.replace('//0.0.0.0:', '//127.0.0.1:'),
+        config.data,
+        log,
+      );
+    }
+  });
+}
+
+export function configCommand(): Command {
+  const config = new Command('config').description('the hub configuration');
+  const print = hubOptions(
+    new Command('print').description('print the effective configuration (secrets hidden)'),
+  );
+  config.addCommand(
+    print.action(async () => {
+      console.log(JSON.stringify(redactConfig(await resolveConfig(print)), null, 2));
+    }),
+  );
+  return config;
 }
