@@ -8,6 +8,9 @@ export default tseslint.config(
       'data/**',
       'coverage/**',
       'tmp/**',
+      'test-results/**',
+      // Browser code without a build step: checked by the e2e tests in a real Chromium.
+      'hub/status-page/**',
       'bin/*.js',
       'eslint.config.js',
     ],
@@ -32,7 +35,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/main.ts', 'bin/**/*.ts', 'bench/**/*.ts'],
+    files: ['**/main.ts', 'bin/**/*.ts', 'bench/**/*.ts', 'test/e2e/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
   {

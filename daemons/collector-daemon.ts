@@ -41,6 +41,8 @@ export class CollectorDaemon extends HubDaemon {
   private readonly values = new ValueProcessor();
   private readonly cachePath: string;
   private asOf = 0;
+  /** The collector generation of the last configuration pulled. */
+  private generation = 0;
   private configTimer: TimerHandle | undefined;
   private reloadTimer: TimerHandle | undefined;
   private cacheTimer: TimerHandle | undefined;
@@ -106,6 +108,7 @@ export class CollectorDaemon extends HubDaemon {
     for (const id of diff.removed) this.removeDevice(id);
     // The hub takes its time at the start of the diff: a change during the pull is caught next time.
     this.asOf = diff.asOf;
+    this.generation = diff.generation;
     this.saveCacheSoon();
     this.log.info(
       {
@@ -152,6 +155,19 @@ export class CollectorDaemon extends HubDaemon {
     }
     await this.cacheWrite;
     await super.stop();
+  }
+
+  protected override figures(): Record<string, number> {
+    const [running, queued, tasks] = this.scheduler.status();
+    return {
+      ...super.figures(),
+      devices: this.devices.size,
+      tasks,
+      tasksRunning: running,
+      tasksQueued: queued,
+      missedRuns: this.scheduler.stats.missed,
+      generation: this.generation,
+    };
   }
 
   // ---- pushed by the hub -----------------------------------------------------------------------

@@ -223,6 +223,15 @@ export class HubDaemon extends Referenceable {
     return this.spool.depth() === 0;
   }
 
+  /** What this daemon reports with each heartbeat (shown on the hub's status). */
+  protected figures(): Record<string, number> {
+    return {
+      spoolDepth: this.spool.depth(),
+      spoolOldestAgeMs: this.spool.oldestAge(),
+      spoolDropped: this.spool.stats.dropped,
+    };
+  }
+
   /** Called when the hub asks this daemon to stop; main sets it to exit the process. */
   onShutdown(handler: () => void): void {
     this.shutdownHandler = handler;
@@ -350,7 +359,7 @@ export class HubDaemon extends Referenceable {
     if (!svc?.connected) return;
     const every = this.opts.heartbeatMs ?? 60_000;
     svc
-      .callRemote('sendHeartbeat', Math.ceil((3 * every) / 1000))
+      .callRemote('sendHeartbeat', Math.ceil((3 * every) / 1000), this.figures())
       .catch((err: unknown) => this.log.debug({ err }, 'heartbeat not sent'));
   }
 

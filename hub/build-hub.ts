@@ -11,6 +11,7 @@ import { UserStore } from './auth/users-file.js';
 import { ApiAuth } from './http/api-auth.js';
 import { registerApiRoutes } from './http/api-routes.js';
 import { hubStatus, registerStatusRoutes } from './http/status-routes.js';
+import { registerUiRoutes } from './http/ui-routes.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { Hub, type HubCoreOptions } from './hub.js';
 import type { ServiceClass } from './hub-service.js';
@@ -95,19 +96,16 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
     },
   );
   registerStatusRoutes(app, hub);
+  const auth = new ApiAuth(hub.users, hub.limiter, hub.clock);
+  registerUiRoutes(app, auth);
   registerApiRoutes(
     app,
     hub.env,
-    new ApiAuth(hub.users, hub.limiter, hub.clock),
+    auth,
     () => hub.clock.now(),
     () => hubStatus(hub),
   );
-  app.get('/', () => ({
-    name: 'zhub',
-    protocol: PROTOCOL_VERSION,
-    daemons: path,
-    services: hub.registry.names(),
-  }));
+  app.get('/api/info', () => ({ name: 'zhub', protocol: PROTOCOL_VERSION, daemons: path }));
 
   let closed: Promise<void> | undefined;
   return {

@@ -6,6 +6,8 @@ export interface HeartbeatStatus {
   lastBeat: number;
   timeoutMs: number;
   overdue: boolean;
+  /** What the daemon reported with its heartbeat (spool depth, tasks, ...). */
+  figures: Record<string, number>;
 }
 
 interface Beat {
@@ -13,6 +15,30 @@ interface Beat {
   lastBeat: number;
   timeoutMs: number;
   missing: boolean;
+  figures: Record<string, number>;
+}
+
+/** Figures a daemon may report with its heartbeat; anything else is ignored. */
+export const DAEMON_FIGURES = [
+  'spoolDepth',
+  'spoolOldestAgeMs',
+  'spoolDropped',
+  'tasks',
+  'tasksRunning',
+  'tasksQueued',
+  'missedRuns',
+  'generation',
+  'devices',
+] as const;
+
+function figuresOf(raw: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (raw === null || typeof raw !== 'object') return out;
+  for (const k of DAEMON_FIGURES) {
+    const v = (raw as Record<string, unknown>)[k];
+    if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  }
+  return out;
 }
 
 const EVENT = {
@@ -47,7 +73,7 @@ export class HeartbeatMonitor {
   }
 
   /** Records a heartbeat from `daemon` valid for `timeoutSeconds`. */
-  beat(daemon: string, timeoutSeconds: number): void {
+  beat(daemon: string, timeoutSeconds: number, figures?: unknown): void {
     const now = this.clock.now();
     const prev = this.beats.get(daemon);
     this.beats.set(daemon, {
@@ -55,6 +81,7 @@ export class HeartbeatMonitor {
       lastBeat: now,
       timeoutMs: timeoutSeconds * 1000,
       missing: false,
+      figures: figuresOf(figures),
     });
     if (prev?.missing) {
       this.store.events.raiseEvent(
@@ -98,6 +125,7 @@ export class HeartbeatMonitor {
       lastBeat: b.lastBeat,
       timeoutMs: b.timeoutMs,
       overdue: now - b.lastBeat > b.timeoutMs,
+      figures: b.figures,
     }));
   }
 

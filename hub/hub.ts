@@ -55,6 +55,8 @@ export interface HubCoreOptions {
 export class Hub implements LoginAuthority, ServiceBroker {
   readonly registry: ServiceRegistry;
   readonly sessions = new Set<Session>();
+  /** Daemons that left recently (the status keeps showing them, greyed): newest last, at most 1,000. */
+  readonly departed = new Map<string, { session: Session; leftAt: number; code: number }>();
   readonly limits: HubLimits;
   readonly log: Logger;
   readonly env: HubEnvironment;
@@ -166,6 +168,11 @@ export class Hub implements LoginAuthority, ServiceBroker {
       this.sessions.delete(session);
       this.clearLoginTimer(session);
       if (session.loggedIn) {
+        const key = `${session.user}:${session.daemon}`;
+        this.departed.delete(key);
+        this.departed.set(key, { session, leftAt: this.clock.now(), code: info.code });
+        if (this.departed.size > 1000)
+          this.departed.delete(this.departed.keys().next().value as string);
         this.log.info(
           { daemon: session.daemon, user: session.user, code: info.code, err: info.error },
           'daemon disconnected',

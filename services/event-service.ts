@@ -47,7 +47,7 @@ export class EventService extends HubService {
   }
 
   /** "I am alive for the next `timeoutSeconds`": missing the next one raises an event. */
-  remote_sendHeartbeat(caller: Caller, timeoutSeconds: unknown = 900): boolean {
+  remote_sendHeartbeat(caller: Caller, timeoutSeconds: unknown = 900, figures?: unknown): boolean {
     if (
       typeof timeoutSeconds !== 'number' ||
       !Number.isFinite(timeoutSeconds) ||
@@ -59,7 +59,7 @@ export class EventService extends HubService {
         'sendHeartbeat(timeoutSeconds) takes 1 to 86400 seconds',
       );
     }
-    this.env.heartbeats.beat(caller.daemon, timeoutSeconds);
+    this.env.heartbeats.beat(caller.daemon, timeoutSeconds, figures);
     return true;
   }
 }

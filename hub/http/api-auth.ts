@@ -4,6 +4,7 @@ import type { Clock } from '../../shared/index.js';
 import { ZHubError } from '../../shared/index.js';
 import type { LoginLimiter } from '../auth/login-limiter.js';
 import type { UserStore } from '../auth/users-file.js';
+import { cookie, SESSION_COOKIE, WebSessions } from './web-sessions.js';
 
 const CACHE_MAX = 1_000;
 const CACHE_TTL_MS = 60_000;
@@ -20,10 +21,16 @@ export class ApiAuth {
     private readonly users: UserStore,
     private readonly limiter: LoginLimiter,
     private readonly clock: Clock,
+    readonly web: WebSessions = new WebSessions(clock),
   ) {}
 
-  /** The authenticated user name; throws HUB_ERR_AUTH_FAILED or HUB_ERR_RATE_LIMITED. */
+  /**
+   * The authenticated user name, from the status page's session cookie or HTTP Basic
+   * credentials; throws HUB_ERR_AUTH_FAILED or HUB_ERR_RATE_LIMITED.
+   */
   async check(req: FastifyRequest): Promise<string> {
+    const fromCookie = this.web.user(cookie(req.headers.cookie, SESSION_COOKIE));
+    if (fromCookie !== undefined) return fromCookie;
     const header = req.headers.authorization;
     const creds = header?.startsWith('Basic ')
       ? Buffer.from(header.slice(6), 'base64').toString('utf8')
@@ -31,13 +38,16 @@ export class ApiAuth {
     const sep = creds?.indexOf(':') ?? -1;
     if (creds === undefined || sep < 1)
       throw new ZHubError('HUB_ERR_AUTH_FAILED', 'authentication required');
-    const user = creds.slice(0, sep);
-    const password = creds.slice(sep + 1);
+    return this.verify(req.ip, creds.slice(0, sep), creds.slice(sep + 1));
+  }
+
+  /** Checks a user name and password (cached for a minute once verified), rate-limited per address. */
+  async verify(ip: string, user: string, password: string): Promise<string> {
     const key = createHash('sha256').update(`${user}\u0000${password}`).digest('base64');
     const now = this.clock.now();
     const until = this.verified.get(key);
     if (until !== undefined && until > now && this.users.has(user)) return user;
-    const wait = this.limiter.retryAfter(req.ip);
+    const wait = this.limiter.retryAfter(ip);
     if (wait > 0) {
       throw new ZHubError(
         'HUB_ERR_RATE_LIMITED',
@@ -48,10 +58,10 @@ export class ApiAuth {
       );
     }
     if (!(await this.users.verify(user, password))) {
-      this.limiter.fail(req.ip);
+      this.limiter.fail(ip);
       throw new ZHubError('HUB_ERR_AUTH_FAILED', 'unknown user or wrong password');
     }
-    this.limiter.succeed(req.ip);
+    this.limiter.succeed(ip);
     if (this.verified.size >= CACHE_MAX) this.verified.clear();
     this.verified.set(key, now + CACHE_TTL_MS);
     return user;
@@ -69,11 +79,15 @@ const STATUS: Record<string, number> = {
   HUB_ERR_SHUTTING_DOWN: 503,
 };
 
-/** Sends an error as `{ error: { code, message, data } }` with the status its code implies. */
-export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+/**
+ * Sends an error as `{ error: { code, message, data } }` with the status its code implies.
+ * A 401 carries a Basic challenge only for clients that spoke Basic (`challenge`): a browser
+ * would otherwise pop up its own login dialog over the status page.
+ */
+export function sendError(reply: FastifyReply, err: unknown, challenge = false): FastifyReply {
   if (err instanceof ZHubError) {
     const status = STATUS[err.code] ?? 500;
-    if (status === 401) void reply.header('www-authenticate', 'Basic realm="zhub"');
+    if (status === 401 && challenge) void reply.header('www-authenticate', 'Basic realm="zhub"');
     return reply
       .code(status)
       .send({ error: { code: err.code, message: err.message, data: err.data } });

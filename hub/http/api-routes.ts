@@ -54,7 +54,9 @@ export function registerApiRoutes(
       api.addHook('onRequest', async (req) => {
         (req as unknown as { user: string }).user = await auth.check(req);
       });
-      api.setErrorHandler((err, _req, reply) => sendError(reply, err));
+      api.setErrorHandler((err, req, reply) =>
+        sendError(reply, err, req.headers.authorization !== undefined),
+      );
       const user = (req: object): string => (req as { user: string }).user;
 
       api.get('/status', () => status());

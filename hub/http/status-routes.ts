@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Hub } from '../hub.js';
+import type { Session } from '../session.js';
 
 /**
  * Operator endpoints: `/health` (the process answers), `/ready` (the store commits and the hub
@@ -24,22 +25,32 @@ export function registerStatusRoutes(app: FastifyInstance, hub: Hub): void {
 export function hubStatus(hub: Hub): unknown {
   const now = hub.clock.now();
   const beats = new Map(hub.env.heartbeats.list().map((h) => [h.daemon, h]));
-  const daemons = [...hub.sessions]
-    .filter((s) => s.loggedIn)
-    .map((s) => {
-      const beat = beats.get(s.daemon);
-      return {
-        daemon: s.daemon,
-        type: s.type,
-        user: s.user,
-        address: s.address,
-        connectedSince: s.loggedInAt,
-        lastHeartbeat: beat?.lastBeat ?? null,
-        heartbeatOverdue: beat?.overdue ?? false,
-        callsServed: s.broker.stats.callsServed,
-        inFlight: s.broker.inFlight,
-      };
-    });
+  const row = (sess: Session, leftAt: number | null) => {
+    const beat = beats.get(sess.daemon);
+    return {
+      daemon: sess.daemon,
+      type: sess.type,
+      user: sess.user,
+      address: sess.address,
+      connected: leftAt === null,
+      connectedSince: sess.loggedInAt,
+      leftAt,
+      lastHeartbeat: beat?.lastBeat ?? null,
+      heartbeatOverdue: beat?.overdue ?? false,
+      figures: beat?.figures ?? {},
+      callsServed: sess.broker.stats.callsServed,
+      inFlight: sess.broker.inFlight,
+    };
+  };
+  const live = [...hub.sessions].filter((s) => s.loggedIn);
+  const liveKeys = new Set(live.map((s) => `${s.user}:${s.daemon}`));
+  const daemons = [
+    ...live.map((s) => row(s, null)),
+    ...[...hub.departed.entries()]
+      .filter(([key]) => !liveKeys.has(key))
+      .reverse()
+      .map(([, d]) => row(d.session, d.leftAt)),
+  ];
   return {
     now,
     connections: hub.sessions.size,

@@ -1,0 +1,233 @@
+// The zhub status page: plain JavaScript, no build step. It polls the hub's JSON API for the
+// visible tab only, every few seconds, a page of rows at a time.
+import uPlot from '/ui/uplot.esm.js';
+
+const REFRESH_MS = 3000;
+const PAGE = 50;
+const SEVERITY = ['clear', 'debug', 'info', 'warning', 'error', 'critical'];
+const $ = (id) => document.getElementById(id);
+let tab = 'daemons';
+let timer;
+let devicePage = 0;
+let openDevice;
+
+const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const ago = (t, now = Date.now()) =>
+  t ? `${Math.max(0, Math.round((now - t) / 1000))} s ago` : 'never';
+const time = (t) => (t ? new Date(t).toLocaleTimeString() : '');
+
+async function api(path, init) {
+  const res = await fetch(`/api${path}`, { credentials: 'same-origin', ...init });
+  if (res.status === 401) {
+    showLogin();
+    throw new Error('not logged in');
+  }
+  const body = res.status === 204 ? undefined : await res.json();
+  if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
+  return body;
+}
+
+function showLogin() {
+  clearTimeout(timer);
+  $('tabs').hidden = true;
+  for (const s of document.querySelectorAll('.tab')) s.hidden = true;
+  $('login').hidden = false;
+}
+
+$('login').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const form = new FormData(e.target);
+  const res = await fetch('/api/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user: form.get('user'), password: form.get('password') }),
+  });
+  if (!res.ok) {
+    $('login-error').textContent = (await res.json()).error?.message ?? 'login failed';
+    return;
+  }
+  $('login-error').textContent = '';
+  $('who').textContent = (await res.json()).user;
+  start();
+});
+
+for (const b of document.querySelectorAll('#tabs button')) {
+  b.addEventListener('click', () => {
+    tab = b.dataset.tab;
+    for (const o of document.querySelectorAll('#tabs button'))
+      o.classList.toggle('active', o === b);
+    start();
+  });
+}
+
+function start() {
+  $('login').hidden = true;
+  $('tabs').hidden = false;
+  for (const s of document.querySelectorAll('.tab')) s.hidden = s.id !== tab;
+  clearTimeout(timer);
+  void refresh();
+}
+
+async function refresh() {
+  clearTimeout(timer);
+  try {
+    if (tab === 'daemons' || tab === 'services') await renderStatus();
+    else if (tab === 'events') await renderEvents();
+    else if (tab === 'devices') await renderDevices();
+  } catch (err) {
+    if (err.message === 'not logged in') return;
+    console.warn(err);
+  }
+  timer = setTimeout(refresh, REFRESH_MS);
+}
+
+async function renderStatus() {
+  const s = await api('/status');
+  const connected = s.daemons.filter((d) => d.connected).length;
+  $('daemons-summary').textContent =
+    `${connected} connected, ${s.daemons.length - connected} recently gone; store: ${s.store.samples} samples, ${s.store.events.rows} events`;
+  $('daemons-rows').innerHTML = s.daemons
+    .map((d) => {
+      const f = d.figures ?? {};
+      const state = d.connected
+        ? `connected ${ago(d.connectedSince, s.now)}`
+        : `left ${ago(d.leftAt, s.now)}`;
+      return `<tr class="${d.connected ? '' : 'gone'}" data-daemon="${esc(d.daemon)}">
+        <td>${esc(d.daemon)}</td><td>${esc(d.type)}</td><td>${esc(d.address)}</td><td>${state}</td>
+        <td class="${d.heartbeatOverdue ? 'overdue' : ''}">${ago(d.lastHeartbeat, s.now)}${d.heartbeatOverdue ? ' (overdue)' : ''}</td>
+        <td>${esc(f.generation)}</td><td>${esc(f.spoolDepth)}</td><td>${f.spoolOldestAgeMs ? `${Math.round(f.spoolOldestAgeMs / 1000)} s` : ''}</td>
+        <td>${f.tasks === undefined ? '' : `${f.tasksRunning} / ${f.tasksQueued} of ${f.tasks}`}</td><td>${esc(f.missedRuns)}</td></tr>`;
+    })
+    .join('');
+  $('services-summary').textContent =
+    `${s.services.length} service instances; ${s.daemons.reduce((n, d) => n + (d.inFlight ?? 0), 0)} calls in flight`;
+  $('services-rows').innerHTML = s.methods
+    .map(
+      (m) =>
+        `<tr><td>${esc(m.service)}</td><td>${esc(m.method)}</td><td>${m.calls}</td><td>${m.errors}</td><td>${m.p50Ms} ms</td><td>${m.p99Ms} ms</td></tr>`,
+    )
+    .join('');
+}
+
+async function renderEvents() {
+  const q = new URLSearchParams({
+    state: $('event-state').value,
+    minSeverity: $('event-severity').value,
+    limit: String(PAGE),
+  });
+  if ($('event-device').value) q.set('device', $('event-device').value);
+  const r = await api(`/events?${q}`);
+  $('events-summary').textContent = `${r.events.length} of ${r.total}`;
+  $('events-rows').innerHTML = r.events
+    .map(
+      (
+        e,
+      ) => `<tr data-event="${e.id}"><td><span class="sev sev${e.severity}">${SEVERITY[e.severity]}</span></td><td>${e.count}</td>
+        <td>${esc(e.device)}</td><td>${esc(e.component)}</td><td>${esc(e.summary)}</td><td>${time(e.firstTime)}</td><td>${time(e.lastTime)}</td><td>${e.state}</td>
+        <td>${e.state === 'open' ? `<button data-act="acknowledge" data-id="${e.id}">Ack</button>` : ''}${e.state !== 'closed' ? `<button data-act="close" data-id="${e.id}">Close</button>` : ''}</td></tr>`,
+    )
+    .join('');
+}
+
+$('events-rows').addEventListener('click', async (e) => {
+  const b = e.target.closest('button[data-act]');
+  if (!b) return;
+  await api(`/events/${b.dataset.act}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ids: [Number(b.dataset.id)] }),
+  });
+  void refresh();
+});
+for (const id of ['event-severity', 'event-state', 'event-device'])
+  $(id).addEventListener('change', () => void refresh());
+
+async function renderDevices() {
+  const q = new URLSearchParams({ limit: String(PAGE), offset: String(devicePage * PAGE) });
+  if ($('device-search').value) q.set('search', $('device-search').value);
+  const r = await api(`/devices?${q}`);
+  $('device-page').textContent =
+    ` ${devicePage * PAGE + 1}–${devicePage * PAGE + r.devices.length} of ${r.total} `;
+  $('devices-rows').innerHTML = r.devices
+    .map(
+      (d) =>
+        `<tr class="clickable" data-device="${esc(d.id)}"><td>${esc(d.id)}</td><td>${esc(d.title)}</td><td>${esc(d.address)}</td><td>${esc(d.collector)}</td><td>${d.datasources.length}</td></tr>`,
+    )
+    .join('');
+  if (openDevice) await renderCharts();
+}
+
+$('device-search').addEventListener('change', () => ((devicePage = 0), void refresh()));
+$('device-prev').addEventListener(
+  'click',
+  () => ((devicePage = Math.max(0, devicePage - 1)), void refresh()),
+);
+$('device-next').addEventListener('click', () => ((devicePage += 1), void refresh()));
+$('chart-window').addEventListener('change', () => void refresh());
+$('devices-rows').addEventListener('click', (e) => {
+  const row = e.target.closest('tr[data-device]');
+  if (!row) return;
+  openDevice = row.dataset.device;
+  $('charts').innerHTML = '';
+  void refresh();
+});
+
+const charts = new Map();
+
+async function renderCharts() {
+  $('device-detail').hidden = false;
+  $('device-title').textContent = openDevice;
+  const windowMs = Number($('chart-window').value);
+  const to = Date.now();
+  const from = to - windowMs;
+  const step = Math.max(1000, Math.round(windowMs / 400));
+  const { series } = await api(`/metrics/series?device=${encodeURIComponent(openDevice)}`);
+  for (const s of series.slice(0, 24)) {
+    const key = `${openDevice}|${s.component}|${s.metric}`;
+    const q = new URLSearchParams({
+      device: openDevice,
+      metric: s.metric,
+      component: s.component,
+      from: String(from),
+      to: String(to),
+      step: String(step),
+    });
+    const { points } = await api(`/metrics?${q}`);
+    const data = [points.map((p) => p.t / 1000), points.map((p) => p.v)];
+    let c = charts.get(key);
+    if (!c || !document.body.contains(c.root)) {
+      const box = document.createElement('div');
+      box.className = 'chart';
+      box.dataset.series = key;
+      box.innerHTML = `<h3>${esc(s.metric)}${s.component ? ` <small>${esc(s.component)}</small>` : ''}</h3>`;
+      $('charts').appendChild(box);
+      const plot = new uPlot(
+        {
+          width: 400,
+          height: 160,
+          series: [{}, { label: s.metric, stroke: '#1e88e5', width: 1.5 }],
+          axes: [{}, { size: 60 }],
+        },
+        data,
+        box,
+      );
+      c = { root: box, plot };
+      charts.set(key, c);
+    } else {
+      c.plot.setData(data);
+    }
+    c.root.dataset.points = String(points.length);
+  }
+}
+
+void (async () => {
+  try {
+    const r = await fetch('/api/session', { credentials: 'same-origin' });
+    if (r.ok) {
+      $('who').textContent = (await r.json()).user;
+      start();
+    } else showLogin();
+  } catch {
+    showLogin();
+  }
+})();
