@@ -103,7 +103,7 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
     hub.env,
     auth,
     () => hub.clock.now(),
-    () => hubStatus(hub),
+    (page) => hubStatus(hub, page),
   );
   app.get('/api/info', () => ({ name: 'zhub', protocol: PROTOCOL_VERSION, daemons: path }));
 

@@ -44,6 +44,7 @@ export class HubAvatar extends Referenceable {
       throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'listener must be a Referenceable of the caller');
     }
     const svc = await this.hub.getService(this.session, name, monitor);
+    this.session.monitor = monitor;
     if (listener instanceof RemoteReference) {
       svc.addListener(listener, options);
       listener.notifyOnDisconnect(() => svc.removeListener(listener));

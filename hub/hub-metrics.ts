@@ -14,6 +14,7 @@ const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 interface MethodCounts {
   calls: number;
   errors: number;
+  inFlight: number;
   seconds: number;
   /** Per-bucket (not cumulative) counts; the last is above the largest bucket. */
   buckets: number[];
@@ -25,6 +26,7 @@ export interface MethodStats {
   method: string;
   calls: number;
   errors: number;
+  inFlight: number;
   /** Latency quantiles in ms, estimated from the histogram buckets. */
   p50Ms: number;
   p99Ms: number;
@@ -152,13 +154,24 @@ export class HubMetrics {
   }
 
   /** The broker's call observer: one report per served call. */
-  readonly observeCall: CallObserver = (
-    target: Referenceable,
-    method: string,
-    ok: boolean,
-    seconds: number,
-  ): void => {
-    const service = serviceName(target);
+  /** The broker's call observer: figures per service and method. */
+  readonly observeCall: CallObserver = {
+    start: (target, method) => {
+      this.counts(serviceName(target), method).inFlight++;
+    },
+    end: (target, method, ok, seconds) => {
+      const m = this.counts(serviceName(target), method);
+      m.inFlight--;
+      m.calls++;
+      if (!ok) m.errors++;
+      m.seconds += seconds;
+      let i = 0;
+      while (i < BUCKETS.length && seconds > (BUCKETS[i] as number)) i++;
+      m.buckets[i] = (m.buckets[i] as number) + 1;
+    },
+  };
+
+  private counts(service: string, method: string): MethodCounts {
     let byMethod = this.perMethod.get(service);
     if (!byMethod) this.perMethod.set(service, (byMethod = new Map<string, MethodCounts>()));
     let m = byMethod.get(method);
@@ -168,17 +181,13 @@ export class HubMetrics {
         (m = {
           calls: 0,
           errors: 0,
+          inFlight: 0,
           seconds: 0,
           buckets: new Array<number>(BUCKETS.length + 1).fill(0),
         }),
       );
-    m.calls++;
-    if (!ok) m.errors++;
-    m.seconds += seconds;
-    let i = 0;
-    while (i < BUCKETS.length && seconds > (BUCKETS[i] as number)) i++;
-    m.buckets[i] = (m.buckets[i] as number) + 1;
-  };
+    return m;
+  }
 
   private each(): [string, string, MethodCounts][] {
     const out: [string, string, MethodCounts][] = [];
@@ -195,6 +204,7 @@ export class HubMetrics {
         method,
         calls: m.calls,
         errors: m.errors,
+        inFlight: m.inFlight,
         p50Ms: quantile(m.buckets, m.calls, 0.5),
         p99Ms: quantile(m.buckets, m.calls, 0.99),
       }))

@@ -251,17 +251,24 @@ export class Hub implements LoginAuthority, ServiceBroker {
   }
 
   /** Tells every daemon the hub is going, closes their connections and the services. */
-  async close(): Promise<void> {
+  /**
+   * Shuts down: refuses new connections and new work at once, lets the calls in flight finish
+   * (ingest batches commit and are answered) for up to `drainMs`, then tells every daemon the
+   * hub is going and closes their connections, the services and the store.
+   */
+  async close(drainMs = 5_000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    const until = performance.now() + drainMs;
+    const inFlight = (): number => [...this.sessions].reduce((n, s) => n + s.broker.inFlight, 0);
+    while (inFlight() > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+    this.env.ingest.flushNow();
+    await new Promise((r) => setImmediate(r)); // the last answers leave before the goodbyes
     for (const session of [...this.sessions]) {
       session.broker.abort('HUB_ERR_SHUTTING_DOWN', CloseCode.SHUTTING_DOWN, 'hub shutting down');
     }
     for (const session of [...this.loginTimers.keys()]) this.clearLoginTimer(session);
     await this.registry.close();
-    // Batches already received are committed before the store closes (their daemons will
-    // hear nothing, and send them again: stored once either way).
-    this.env.ingest.flushNow();
     this.env.heartbeats.close();
     this.env.metrics.close();
     this.retention.close();

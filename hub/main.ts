@@ -42,6 +42,8 @@ export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: stri
     );
   }
   const wsUrl = address.replace(/^http/, 'ws') + '/hub';
+  // The two addresses a newcomer needs, for people rather than for the log.
+  console.log(`zhub: status page ${address}/  ·  daemons connect to ${wsUrl}`);
   log.info(
     { url: wsUrl, services: zhub.hub.registry.names() },
     `zhub hub listening; daemons connect to ${wsUrl}`,

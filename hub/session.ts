@@ -6,6 +6,8 @@ export class Session implements Caller {
   user = '';
   daemon = '';
   type = '';
+  /** The monitor of the last service this daemon asked for. */
+  monitor = '';
   loggedInAt: number | undefined;
   failedLogins = 0;
   broker!: Broker;

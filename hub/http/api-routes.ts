@@ -46,7 +46,7 @@ export function registerApiRoutes(
   env: HubEnvironment,
   auth: ApiAuth,
   now: () => number,
-  status: () => unknown,
+  status: (page: { offset: number; limit: number }) => unknown,
 ): void {
   void app.register(
     (api, _opts, done) => {
@@ -59,7 +59,7 @@ export function registerApiRoutes(
       );
       const user = (req: object): string => (req as { user: string }).user;
 
-      api.get('/status', () => status());
+      api.get('/status', (req) => status(parseOrThrow(z.object(page), req.query)));
       api.get('/collectors', () => ({ collectors: env.model.collectors() }));
       api.post('/collectors', (req, reply) => {
         const r = env.model.putCollector(req.body);

@@ -22,7 +22,7 @@ export function registerStatusRoutes(app: FastifyInstance, hub: Hub): void {
 }
 
 /** What `GET /api/status` answers: the daemons and the hub's figures. */
-export function hubStatus(hub: Hub): unknown {
+export function hubStatus(hub: Hub, page: { offset?: number; limit?: number } = {}): unknown {
   const now = hub.clock.now();
   const beats = new Map(hub.env.heartbeats.list().map((h) => [h.daemon, h]));
   const row = (sess: Session, leftAt: number | null) => {
@@ -30,6 +30,7 @@ export function hubStatus(hub: Hub): unknown {
     return {
       daemon: sess.daemon,
       type: sess.type,
+      monitor: sess.monitor,
       user: sess.user,
       address: sess.address,
       connected: leftAt === null,
@@ -51,10 +52,15 @@ export function hubStatus(hub: Hub): unknown {
       .reverse()
       .map(([, d]) => row(d.session, d.leftAt)),
   ];
+  // One page of daemons (connected first): a thousand of them must not mean a megabyte a poll.
+  const offset = page.offset ?? 0;
+  const limit = page.limit ?? 200;
   return {
     now,
     connections: hub.sessions.size,
-    daemons,
+    daemonsTotal: daemons.length,
+    daemonsConnected: live.length,
+    daemons: daemons.slice(offset, offset + limit),
     services: hub.registry
       .allInstances()
       .map((s) => ({ service: s.name, monitor: s.monitor, listeners: s.listeners.length })),

@@ -82,10 +82,10 @@ async function refresh() {
 }
 
 async function renderStatus() {
-  const s = await api('/status');
-  const connected = s.daemons.filter((d) => d.connected).length;
+  const s = await api('/status?limit=200');
+  const shown = s.daemons.length < s.daemonsTotal ? ` (showing ${s.daemons.length})` : '';
   $('daemons-summary').textContent =
-    `${connected} connected, ${s.daemons.length - connected} recently gone; store: ${s.store.samples} samples, ${s.store.events.rows} events`;
+    `${s.daemonsConnected} connected, ${s.daemonsTotal - s.daemonsConnected} recently gone${shown}; store: ${s.store.samples} samples, ${s.store.events.rows} events`;
   $('daemons-rows').innerHTML = s.daemons
     .map((d) => {
       const f = d.figures ?? {};
@@ -93,7 +93,7 @@ async function renderStatus() {
         ? `connected ${ago(d.connectedSince, s.now)}`
         : `left ${ago(d.leftAt, s.now)}`;
       return `<tr class="${d.connected ? '' : 'gone'}" data-daemon="${esc(d.daemon)}">
-        <td>${esc(d.daemon)}</td><td>${esc(d.type)}</td><td>${esc(d.address)}</td><td>${state}</td>
+        <td>${esc(d.daemon)}</td><td>${esc(d.type)}</td><td>${esc(d.monitor)}</td><td>${esc(d.address)}</td><td>${state}</td>
         <td class="${d.heartbeatOverdue ? 'overdue' : ''}">${ago(d.lastHeartbeat, s.now)}${d.heartbeatOverdue ? ' (overdue)' : ''}</td>
         <td>${esc(f.generation)}</td><td>${esc(f.spoolDepth)}</td><td>${f.spoolOldestAgeMs ? `${Math.round(f.spoolOldestAgeMs / 1000)} s` : ''}</td>
         <td>${f.tasks === undefined ? '' : `${f.tasksRunning} / ${f.tasksQueued} of ${f.tasks}`}</td><td>${esc(f.missedRuns)}</td></tr>`;
@@ -104,7 +104,7 @@ async function renderStatus() {
   $('services-rows').innerHTML = s.methods
     .map(
       (m) =>
-        `<tr><td>${esc(m.service)}</td><td>${esc(m.method)}</td><td>${m.calls}</td><td>${m.errors}</td><td>${m.p50Ms} ms</td><td>${m.p99Ms} ms</td></tr>`,
+        `<tr><td>${esc(m.service)}</td><td>${esc(m.method)}</td><td>${m.calls}</td><td>${m.errors}</td><td>${m.inFlight}</td><td>${m.p50Ms} ms</td><td>${m.p99Ms} ms</td></tr>`,
     )
     .join('');
 }

@@ -32,13 +32,11 @@ export interface BrokerOptions {
   observer?: CallObserver;
 }
 
-/** Receives one report per served call: what was called, how it ended, how long it took. */
-export type CallObserver = (
-  target: Referenceable,
-  method: string,
-  ok: boolean,
-  seconds: number,
-) => void;
+/** Told when this side starts serving a call, and how it ended and how long it took. */
+export interface CallObserver {
+  start(target: Referenceable, method: string): void;
+  end(target: Referenceable, method: string, ok: boolean, seconds: number): void;
+}
 
 export interface CloseInfo {
   code: number;
@@ -557,9 +555,14 @@ export class Broker implements RefOwnerLink, RefContext {
     args: unknown[],
   ): void {
     this.stats.callsServed++;
-    const started = this.observer ? performance.now() : 0;
+    const observer = this.observer;
+    let started = 0;
+    if (observer) {
+      observer.start(obj, name);
+      started = performance.now();
+    }
     const done = (ok: boolean): void => {
-      if (this.observer) this.observer(obj, name, ok, (performance.now() - started) / 1000);
+      if (observer) observer.end(obj, name, ok, (performance.now() - started) / 1000);
     };
     let result: unknown;
     try {

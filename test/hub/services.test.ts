@@ -163,3 +163,29 @@ describe('hub services over real sockets', () => {
     expect(info.error?.code).toBe('HUB_ERR_SHUTTING_DOWN');
   });
 });
+
+describe('hub shutdown', () => {
+  it('lets a call in flight finish and answer before telling daemons it is going', async () => {
+    class Slow extends HubService {
+      async remote_slow(): Promise<string> {
+        await new Promise((r) => setTimeout(r, 300));
+        return 'finished';
+      }
+    }
+    const hub = await startHub({ services: [Slow] });
+    const c = await connectTestClient(hub.url);
+    try {
+      const slow = await c.getService('Slow');
+      const call = slow.callRemote('slow');
+      await new Promise((r) => setTimeout(r, 50)); // the call is being served
+      const disconnected = once(c, 'disconnect');
+      const closing = hub.close();
+      expect(await call).toBe('finished');
+      const [info] = (await disconnected) as [{ error?: { code: string } }];
+      expect(info.error?.code).toBe('HUB_ERR_SHUTTING_DOWN');
+      await closing;
+    } finally {
+      c.close();
+    }
+  });
+});
