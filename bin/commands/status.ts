@@ -5,13 +5,19 @@ import { addClientOptions, type ClientFlags } from './options.js';
 interface Status {
   now: number;
   connections: number;
+  daemonsTotal: number;
+  daemonsConnected: number;
   daemons: {
     daemon: string;
     type: string;
+    monitor: string;
     address: string;
+    connected: boolean;
     connectedSince: number;
+    leftAt: number | null;
     lastHeartbeat: number | null;
     heartbeatOverdue: boolean;
+    figures: Record<string, number>;
     callsServed: number;
   }[];
   methods: {
@@ -19,6 +25,7 @@ interface Status {
     method: string;
     calls: number;
     errors: number;
+    inFlight: number;
     p50Ms: number;
     p99Ms: number;
   }[];
@@ -37,14 +44,23 @@ export function statusCommand(): Command {
   ).action(async (f: ClientFlags & { json?: boolean }) => {
     const s = await api<Status>(f, 'GET', '/status');
     if (f.json) return console.log(JSON.stringify(s, null, 2));
-    console.log(`daemons: ${s.daemons.length} logged in, ${s.connections} connections`);
+    console.log(
+      `daemons: ${s.daemonsConnected} logged in, ${s.daemonsTotal - s.daemonsConnected} recently gone, ${s.connections} connections`,
+    );
     printTable(
       s.daemons.map((d) => ({
         ...d,
-        connected: ago(s.now, d.connectedSince),
+        state: d.connected
+          ? `connected ${ago(s.now, d.connectedSince)}`
+          : `left ${ago(s.now, d.leftAt)}`,
         heartbeat: `${ago(s.now, d.lastHeartbeat)}${d.heartbeatOverdue ? ' OVERDUE' : ''}`,
+        spool: d.figures.spoolDepth ?? '',
+        tasks:
+          d.figures.tasks === undefined
+            ? ''
+            : `${d.figures.tasksRunning}/${d.figures.tasksQueued} of ${d.figures.tasks}`,
       })),
-      ['daemon', 'type', 'address', 'connected', 'heartbeat', 'callsServed'],
+      ['daemon', 'type', 'monitor', 'address', 'state', 'heartbeat', 'spool', 'tasks'],
     );
     console.log(
       `\nstore: ${s.store.kind}, ${s.store.samples} samples, ${s.store.events.rows} events (${s.store.events.occurrences} occurrences); ` +
@@ -52,7 +68,7 @@ export function statusCommand(): Command {
     );
     printTable(
       s.methods.slice(0, 20).map((m) => ({ ...m, p50: `${m.p50Ms} ms`, p99: `${m.p99Ms} ms` })),
-      ['service', 'method', 'calls', 'errors', 'p50', 'p99'],
+      ['service', 'method', 'calls', 'errors', 'inFlight', 'p50', 'p99'],
     );
   });
 }
