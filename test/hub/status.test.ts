@@ -91,4 +91,56 @@ describe('health, readiness, metrics and status', () => {
       calls: 1,
     });
   });
+
+  it('keeps recently gone daemons in the status, with when they left and what they last reported', async () => {
+    const hub = await startHub();
+    cleanups.push(hub.close);
+    const c = await connectTestClient(hub.url, {
+      name: 'leaving-daemon',
+      type: 'http',
+      monitor: 'localhost',
+    });
+    const events = await c.getService('EventService');
+    await events.callRemote('sendHeartbeat', 60, {
+      spoolDepth: 12,
+      spoolOldestAgeMs: 3000,
+      tasks: 4,
+      tasksRunning: 1,
+      tasksQueued: 2,
+      missedRuns: 1,
+      generation: 9,
+      bogus: 'x',
+    });
+    c.close();
+    const auth = {
+      authorization: `Basic ${Buffer.from(`${TEST_USER}:${TEST_PASSWORD}`).toString('base64')}`,
+    };
+    let body: { daemonsConnected: number; daemons: Record<string, unknown>[] } = {
+      daemonsConnected: -1,
+      daemons: [],
+    };
+    for (let i = 0; i < 100 && body.daemonsConnected !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      body = JSON.parse(
+        (await hub.zhub.app.inject({ method: 'GET', url: '/api/status', headers: auth })).body,
+      ) as typeof body;
+    }
+    expect(body.daemons[0]).toMatchObject({
+      daemon: 'leaving-daemon',
+      type: 'http',
+      monitor: 'localhost',
+      connected: false,
+      leftAt: expect.any(Number),
+      figures: {
+        spoolDepth: 12,
+        spoolOldestAgeMs: 3000,
+        tasks: 4,
+        tasksRunning: 1,
+        tasksQueued: 2,
+        missedRuns: 1,
+        generation: 9,
+      },
+    });
+    expect((body.daemons[0]?.figures as Record<string, unknown>).bogus).toBeUndefined();
+  });
 });
