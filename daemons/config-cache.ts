@@ -20,10 +20,13 @@ export async function readConfigCache(path: string): Promise<CachedConfig | unde
   }
 }
 
-/** Written whole to a temporary file and renamed over the old one: never half a file. */
+/**
+ * Written whole to a temporary file and renamed over the old one: never half a file. Mode
+ * 0600: device properties may hold credentials (SNMP communities, passwords).
+ */
 export async function writeConfigCache(path: string, config: CachedConfig): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(config));
+  await writeFile(tmp, JSON.stringify(config), { mode: 0o600 });
   await rename(tmp, path);
 }

@@ -24,6 +24,9 @@ const FILES: Record<string, { path: string; type: string }> = {
   '/ui/uplot.min.css': { path: join(UPLOT_DIR, 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
 };
 
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
 const loginBody = z.object({
   user: z.string().min(1).max(256),
   password: z.string().min(1).max(1024),
@@ -34,11 +37,15 @@ export function registerUiRoutes(app: FastifyInstance, auth: ApiAuth): void {
   for (const [url, file] of Object.entries(FILES)) {
     app.get(url, async (_req, reply) => {
       const body = await readFile(file.path);
-      return reply
-        .type(file.type)
-        .header('cache-control', 'no-cache')
-        .header('x-content-type-options', 'nosniff')
-        .send(body);
+      return (
+        reply
+          .type(file.type)
+          .header('cache-control', 'no-cache')
+          .header('x-content-type-options', 'nosniff')
+          // Only the page's own files may run or load; no framing (clickjacking).
+          .header('content-security-policy', CSP)
+          .send(body)
+      );
     });
   }
   app.post('/api/session', async (req, reply) => {

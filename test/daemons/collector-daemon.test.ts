@@ -167,6 +167,9 @@ describe('CollectorDaemon', () => {
     await until(() => first.devices.has('cached'));
     await until(() => fake.calls.length > 0);
     await first.stop(); // saves the configuration it holds
+    const { stat } = await import('node:fs/promises');
+    const { dataDir } = (first as unknown as { opts: { dataDir: string } }).opts;
+    expect((await stat(join(dataDir, 'config-cache.json'))).mode & 0o777).toBe(0o600);
     env.setRefusing(true);
     fake.calls = [];
     const second = make();
