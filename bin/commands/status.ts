@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { MethodStats } from '../../hub/index.js';
 import { api, printTable } from './api-client.js';
 import { addClientOptions, type ClientFlags } from './options.js';
 
@@ -20,15 +21,7 @@ interface Status {
     figures: Record<string, number>;
     callsServed: number;
   }[];
-  methods: {
-    service: string;
-    method: string;
-    calls: number;
-    errors: number;
-    inFlight: number;
-    p50Ms: number;
-    p99Ms: number;
-  }[];
+  methods: MethodStats[];
   ingest: { commits: number; jobs: number; queued: number; healthy: boolean };
   store: { kind: string; samples: number; events: { rows: number; occurrences: number } };
 }

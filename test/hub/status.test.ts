@@ -13,6 +13,16 @@ function parseExposition(text: string): Map<string, number> {
   return out;
 }
 
+const FIGURES = {
+  spoolDepth: 12,
+  spoolOldestAgeMs: 3000,
+  tasks: 4,
+  tasksRunning: 1,
+  tasksQueued: 2,
+  missedRuns: 1,
+  generation: 9,
+};
+
 describe('health, readiness, metrics and status', () => {
   const cleanups: (() => unknown)[] = [];
   afterEach(async () => {
@@ -101,16 +111,7 @@ describe('health, readiness, metrics and status', () => {
       monitor: 'localhost',
     });
     const events = await c.getService('EventService');
-    await events.callRemote('sendHeartbeat', 60, {
-      spoolDepth: 12,
-      spoolOldestAgeMs: 3000,
-      tasks: 4,
-      tasksRunning: 1,
-      tasksQueued: 2,
-      missedRuns: 1,
-      generation: 9,
-      bogus: 'x',
-    });
+    await events.callRemote('sendHeartbeat', 60, { ...FIGURES, bogus: 'x' });
     c.close();
     const auth = {
       authorization: `Basic ${Buffer.from(`${TEST_USER}:${TEST_PASSWORD}`).toString('base64')}`,
@@ -131,15 +132,7 @@ describe('health, readiness, metrics and status', () => {
       monitor: 'localhost',
       connected: false,
       leftAt: expect.any(Number),
-      figures: {
-        spoolDepth: 12,
-        spoolOldestAgeMs: 3000,
-        tasks: 4,
-        tasksRunning: 1,
-        tasksQueued: 2,
-        missedRuns: 1,
-        generation: 9,
-      },
+      figures: FIGURES,
     });
     expect((body.daemons[0]?.figures as Record<string, unknown>).bogus).toBeUndefined();
   });
