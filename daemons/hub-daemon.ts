@@ -5,6 +5,7 @@ import {
   deferredList,
   FirstError,
   Referenceable,
+  SharedArgs,
   silentLogger,
   systemClock,
   ZHubError,
@@ -306,10 +307,10 @@ export class HubDaemon extends Referenceable {
       const events = this.services.get('EventService') as ServiceProxy;
       const metrics = this.services.get('MetricService') as ServiceProxy;
       this.senders.events.connect((items, after) =>
-        events.callRemote('sendEvents', items, { after }),
+        events.callRemote('sendEvents', SharedArgs.fromJson(`[${items},{"after":${after}}]`)),
       );
       this.senders.metrics.connect((items, after) =>
-        metrics.callRemote('writeMetrics', items, { after }),
+        metrics.callRemote('writeMetrics', SharedArgs.fromJson(`[${items},{"after":${after}}]`)),
       );
       this.heartbeat(); // at once: the hub knows this daemon is back before its first cycle
       await this.onReady(reconnect);

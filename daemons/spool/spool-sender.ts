@@ -1,11 +1,12 @@
 import type { Clock, Logger, TimerHandle } from '../../shared/index.js';
 import type { Spool, Stream } from './spool.js';
 
-/** Sends one batch; answers the hub's acknowledgement. `after` is the last seq of the batch before. */
-export type SendBatch = (
-  items: Record<string, unknown>[],
-  after: number,
-) => Promise<{ ack: number }>;
+/**
+ * Sends one batch; answers the hub's acknowledgement. `items` is the batch as a JSON array
+ * text (the spool's stored items, joined: never parsed on the way out); `after` is the last
+ * seq of the batch before.
+ */
+export type SendBatch = (items: string, after: number) => Promise<{ ack: number }>;
 
 export interface SenderOptions {
   /** Items per batch (default 1,000). */
@@ -103,7 +104,7 @@ export class SpoolSender {
     this.pumping = true;
     try {
       while (this.inFlight < this.opts.maxInFlight) {
-        const entries = this.spool.read(this.stream, this.sentUpTo, this.opts.batchSize);
+        const entries = this.spool.readRaw(this.stream, this.sentUpTo, this.opts.batchSize);
         if (entries.length === 0) return;
         if (entries.length < this.opts.batchSize && !force && this.inFlight > 0) return; // more will come with the next answer
         if (entries.length < this.opts.batchSize && !force && !this.flushDue()) return;
@@ -113,10 +114,7 @@ export class SpoolSender {
         this.inFlight++;
         this.stats.batchesSent++;
         const epoch = this.epoch;
-        send(
-          entries.map((e) => e.item),
-          after,
-        ).then(
+        send(`[${entries.map((e) => e.json).join(',')}]`, after).then(
           (r) => this.acked(epoch, r.ack),
           (err: unknown) => this.failed(epoch, err),
         );

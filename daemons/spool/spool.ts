@@ -132,6 +132,13 @@ export class Spool {
   }
 
   /** Up to `limit` items of `stream` after `afterSeq`, oldest first. */
+  /** Like `read`, with each item as the JSON text stored (nothing parsed): for sending. */
+  readRaw(stream: Stream, afterSeq: number, limit: number): { seq: number; json: string }[] {
+    return (this.q.read.all(stream, afterSeq, limit) as { seq: number; item: string }[]).map(
+      (r) => ({ seq: r.seq, json: r.item }),
+    );
+  }
+
   read(stream: Stream, afterSeq: number, limit: number): SpoolEntry[] {
     return (this.q.read.all(stream, afterSeq, limit) as { seq: number; item: string }[]).map(
       (r) => ({

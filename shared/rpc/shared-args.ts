@@ -21,6 +21,22 @@ export class SharedArgs {
   readonly buffer: Buffer;
   readonly bytes: number;
 
+  /**
+   * Arguments already encoded as a JSON array by this process (a spool's stored items joined
+   * into a batch): sent as they are, without being parsed and encoded again.
+   */
+  static fromJson(json: string): SharedArgs {
+    const shared = Object.create(SharedArgs.prototype) as {
+      json: string;
+      buffer: Buffer;
+      bytes: number;
+    };
+    shared.json = json;
+    shared.buffer = Buffer.from(json, 'utf8');
+    shared.bytes = shared.buffer.length;
+    return shared;
+  }
+
   constructor(args: unknown[], maxDepth = DEFAULT_RPC_LIMITS.maxDepth) {
     const enc = encodeValue(args, maxDepth, noRefs);
     if (enc.meta !== undefined) {
