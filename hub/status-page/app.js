@@ -74,9 +74,12 @@ async function refresh() {
     if (tab === 'daemons' || tab === 'services') await renderStatus();
     else if (tab === 'events') await renderEvents();
     else if (tab === 'devices') await renderDevices();
+    $('problem').hidden = true;
   } catch (err) {
     if (err.message === 'not logged in') return;
-    console.warn(err);
+    // Shown, not hidden in a console: the hub may be restarting or unreachable.
+    $('problem').textContent = `could not refresh: ${err.message}`;
+    $('problem').hidden = false;
   }
   timer = setTimeout(refresh, REFRESH_MS);
 }
