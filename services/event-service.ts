@@ -1,6 +1,6 @@
-import { checkEvent, HubService, type Caller, type EventInput } from '../hub/index.js';
+import { checkEvent, type Caller, type EventInput } from '../hub/index.js';
 import { ZHubError } from '../shared/index.js';
-import { ingestBatch, type IngestKind } from './ingest-batch.js';
+import { IngestService, type IngestKind } from './ingest-batch.js';
 import { daemonKey } from './store-errors.js';
 
 /**
@@ -8,7 +8,7 @@ import { daemonKey } from './store-errors.js';
  * from the batch. A batch is committed, then answered with the daemon's high-water mark: a
  * batch sent again after a lost answer is acknowledged again and stored once.
  */
-export class EventService extends HubService {
+export class EventService extends IngestService<EventInput> {
   static override serviceName = 'EventService';
   static withCaller = ['sendEvents', 'sendHeartbeat', 'getDeliveryMarks'];
 
@@ -18,16 +18,10 @@ export class EventService extends HubService {
    * cleared, rejected }`; malformed items are listed in `rejected` and acknowledged.
    */
   remote_sendEvents(caller: Caller, batch: unknown, options?: unknown): Promise<unknown> {
-    return ingestBatch(
-      { env: this.env, clock: this.clock, log: this.log },
-      this.kind,
-      caller,
-      batch,
-      options,
-    );
+    return this.ingest(caller, batch, options);
   }
 
-  private readonly kind: IngestKind<EventInput> = {
+  protected readonly kind: IngestKind<EventInput> = {
     what: 'event',
     check: checkEvent,
     store: (daemon, items, now, rejectedMax, after) =>

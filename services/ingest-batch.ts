@@ -1,5 +1,5 @@
-import type { Caller, HubMetrics, HubService, IngestResult, Rejected } from '../hub/index.js';
-import { checkBatch } from '../hub/index.js';
+import type { Caller, IngestResult, Rejected } from '../hub/index.js';
+import { checkBatch, HubService } from '../hub/index.js';
 import { batchAfter } from './batch-options.js';
 import { daemonKey, storeWrite } from './store-errors.js';
 
@@ -18,47 +18,41 @@ export interface IngestKind<T> {
   ) => IngestResult;
 }
 
-interface ServiceParts {
-  env: {
-    limits: { maxBatchItems: number };
-    ingest: Parameters<typeof storeWrite>[0];
-    metrics: HubMetrics;
-  };
-  clock: { now(): number };
-  log: HubService['log'];
-}
-
 /**
- * The shared path of `sendEvents` and `writeMetrics`: check the batch (malformed items are
- * refused but acknowledged), commit it in the next group commit under the caller's identity,
- * then answer the daemon's mark.
+ * Base of the services that take daemon batches (events, samples): the shared path of
+ * `sendEvents` and `writeMetrics`. `ingest` checks the batch (malformed items are refused but
+ * acknowledged), commits it in the next group commit under the caller's identity, then answers
+ * the daemon's mark.
  */
-export async function ingestBatch<T>(
-  svc: ServiceParts,
-  kind: IngestKind<T>,
-  caller: Caller,
-  batch: unknown,
-  options: unknown,
-): Promise<IngestResult & { rejected: Rejected[] }> {
-  const after = batchAfter(options);
-  const now = svc.clock.now();
-  const { items, rejected } = checkBatch(
-    batch,
-    kind.what,
-    svc.env.limits.maxBatchItems,
-    kind.check,
-    now,
-  );
-  if (rejected.length > 0) {
-    svc.log.warn(
-      { daemon: caller.daemon, rejected: rejected.slice(0, 5) },
-      `malformed ${kind.what}s refused`,
+export abstract class IngestService<T> extends HubService {
+  protected abstract readonly kind: IngestKind<T>;
+
+  protected async ingest(
+    caller: Caller,
+    batch: unknown,
+    options: unknown,
+  ): Promise<IngestResult & { rejected: Rejected[] }> {
+    const kind = this.kind;
+    const after = batchAfter(options);
+    const now = this.clock.now();
+    const { items, rejected } = checkBatch(
+      batch,
+      kind.what,
+      this.env.limits.maxBatchItems,
+      kind.check,
+      now,
     );
+    if (rejected.length > 0) {
+      this.log.warn(
+        { daemon: caller.daemon, rejected: rejected.slice(0, 5) },
+        `malformed ${kind.what}s refused`,
+      );
+    }
+    const rejectedMax = rejected.reduce((m, r) => Math.max(m, r.seq ?? 0), 0);
+    const r = await storeWrite(this.env.ingest, `the ${kind.what} batch`, () =>
+      kind.store(daemonKey(caller), items, now, rejectedMax, after),
+    );
+    this.env.metrics.ingested.inc({ kind: kind.what }, r.stored);
+    return { ...r, rejected };
   }
-  const rejectedMax = rejected.reduce((m, r) => Math.max(m, r.seq ?? 0), 0);
-  const r = await storeWrite(svc.env.ingest, `the ${kind.what} batch`, () =>
-    kind.store(daemonKey(caller), items, now, rejectedMax, after),
-  );
-  svc.env.metrics.ingested.inc({ kind: kind.what }, r.stored);
-  return { ...r, rejected };
 }

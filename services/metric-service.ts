@@ -1,26 +1,20 @@
-import { checkSample, HubService, type Caller, type SampleInput } from '../hub/index.js';
-import { ingestBatch, type IngestKind } from './ingest-batch.js';
+import { checkSample, type Caller, type SampleInput } from '../hub/index.js';
+import { IngestService, type IngestKind } from './ingest-batch.js';
 
 /**
  * Metric samples from daemons, with the same exactly-once rule as events: commit, then
  * answer the daemon's high-water mark.
  */
-export class MetricService extends HubService {
+export class MetricService extends IngestService<SampleInput> {
   static override serviceName = 'MetricService';
   static withCaller = ['writeMetrics'];
 
   /** `batch`: samples `{ seq, device, component?, metric, value, timestamp }`. Answers `{ ack, stored, duplicates, rejected }`. */
   remote_writeMetrics(caller: Caller, batch: unknown, options?: unknown): Promise<unknown> {
-    return ingestBatch(
-      { env: this.env, clock: this.clock, log: this.log },
-      this.kind,
-      caller,
-      batch,
-      options,
-    );
+    return this.ingest(caller, batch, options);
   }
 
-  private readonly kind: IngestKind<SampleInput> = {
+  protected readonly kind: IngestKind<SampleInput> = {
     what: 'sample',
     check: checkSample,
     store: (daemon, items, now, rejectedMax, after) =>

@@ -1,25 +1,14 @@
 import { Command, Option } from 'commander';
 import { runDaemon } from '../../daemons/main.js';
-import { intOption } from './options.js';
+import { addHubOptions, intOption } from './options.js';
 
 export function daemonCommand(): Command {
-  return new Command('daemon')
+  const cmd = new Command('daemon')
     .description(
       'run a collector daemon: port (TCP connect), http (GET a URL) or host (this machine)',
     )
-    .argument('<type>', 'collector type: port, http or host')
-    .addOption(
-      new Option('--hub <url>', 'hub daemon endpoint')
-        .default('ws://127.0.0.1:8789/hub')
-        .env('ZHUB_HUB'),
-    )
-    .addOption(new Option('-u, --user <name>', 'hub user').default('admin').env('ZHUB_USER'))
-    .addOption(
-      new Option(
-        '--password <password>',
-        'hub password (prefer ZHUB_PASSWORD or --password-file)',
-      ).env('ZHUB_PASSWORD'),
-    )
+    .argument('<type>', 'collector type: port, http or host');
+  return addHubOptions(cmd, 'hub password (prefer ZHUB_PASSWORD or --password-file)')
     .option('--password-file <file>', 'read the password from this file')
     .addOption(
       new Option('-m, --monitor <name>', 'the monitor (collector) whose devices to poll')

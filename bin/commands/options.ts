@@ -20,7 +20,11 @@ export interface ClientFlags {
   timeout: number;
 }
 
-export function addClientOptions(cmd: Command): Command {
+/** Where the hub is and who we are: shared by the client commands and `zhub daemon`. */
+export function addHubOptions(
+  cmd: Command,
+  passwordHelp = 'hub password (prefer the ZHUB_PASSWORD variable)',
+): Command {
   return cmd
     .addOption(
       new Option('--hub <url>', 'hub daemon endpoint')
@@ -28,11 +32,11 @@ export function addClientOptions(cmd: Command): Command {
         .env('ZHUB_HUB'),
     )
     .addOption(new Option('-u, --user <name>', 'hub user').default('admin').env('ZHUB_USER'))
-    .addOption(
-      new Option('--password <password>', 'hub password (prefer the ZHUB_PASSWORD variable)').env(
-        'ZHUB_PASSWORD',
-      ),
-    )
+    .addOption(new Option('--password <password>', passwordHelp).env('ZHUB_PASSWORD'));
+}
+
+export function addClientOptions(cmd: Command): Command {
+  return addHubOptions(cmd)
     .addOption(
       new Option('-m, --monitor <name>', 'monitor (collector) whose service to use').default(
         'localhost',
