@@ -1,7 +1,9 @@
 // `npm run proof`: runs the proof scenarios one after another, prints the table and writes it
 // to docs/reliability.md (and the load figures to docs/performance.md).
 import { parseArgs } from 'node:util';
+import { daemonKilled } from './scenarios/daemon-killed.js';
 import { hubKilled } from './scenarios/hub-killed.js';
+import { networkFaults } from './scenarios/network-faults.js';
 import type { ProofOptions, ProofRow } from './support/proof-row.js';
 
 const { values } = parseArgs({
@@ -31,6 +33,8 @@ const scenarios: Scenario[] = [
             await hubKilled(opts, 3, opts.seed + 3),
           ],
   },
+  { name: 'daemon-killed', run: () => daemonKilled(opts) },
+  { name: 'network', run: () => networkFaults(opts) },
 ];
 const only = values.only?.split(',');
 const rows: ProofRow[] = [];

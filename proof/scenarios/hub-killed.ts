@@ -22,6 +22,7 @@ export async function hubKilled(
   await hub.start();
   const fleet = new Fleet(hub, { daemons, items, seconds });
   try {
+    await fleet.producing();
     let at = 0;
     for (const moment of moments) {
       await sleep(Math.max(0, moment - at));

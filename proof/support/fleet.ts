@@ -2,7 +2,7 @@
 // they produced is stored exactly once.
 import { join } from 'node:path';
 import { checkLedger, type LedgerCheck, type LedgerEntry } from './ledger.js';
-import { DaemonProcess, tempDir, type HubProcess } from './processes.js';
+import { DaemonProcess, tempDir, waitFor, type HubProcess } from './processes.js';
 
 export interface FleetOptions {
   daemons: number;
@@ -41,6 +41,11 @@ export class Fleet {
 
   get produced(): number {
     return this.daemons.reduce((n, d) => n + d.produced.events + d.produced.samples, 0);
+  }
+
+  /** Waits until every daemon is producing (process start-up takes a few seconds). */
+  async producing(): Promise<void> {
+    await waitFor(() => this.daemons.every((d) => d.produced.samples > 0), 60_000, 'production');
   }
 
   /** Waits for every daemon to drain and exit; answers the seconds since the fleet started. */

@@ -169,6 +169,8 @@ export class DaemonProcess {
     readonly dataDir: string,
     perSecond: number,
     pingMs = 1_000,
+    /** false: a restart that only delivers what the spool holds. */
+    produce = true,
   ) {
     this.child = spawn(
       process.execPath,
@@ -179,8 +181,8 @@ export class DaemonProcess {
         url,
         dataDir,
         entry.daemon,
-        String(entry.events),
-        String(entry.samples),
+        String(produce ? entry.events : 0),
+        String(produce ? entry.samples : 0),
         String(perSecond),
         String(pingMs),
       ],
