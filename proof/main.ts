@@ -2,6 +2,9 @@
 // to docs/reliability.md (and the load figures to docs/performance.md).
 import { parseArgs } from 'node:util';
 import { daemonKilled } from './scenarios/daemon-killed.js';
+import { diskFull } from './scenarios/disk-full.js';
+import { gracefulShutdown } from './scenarios/graceful-shutdown.js';
+import { hubFrozen } from './scenarios/hub-frozen.js';
 import { hubKilled } from './scenarios/hub-killed.js';
 import { networkFaults } from './scenarios/network-faults.js';
 import type { ProofOptions, ProofRow } from './support/proof-row.js';
@@ -34,7 +37,10 @@ const scenarios: Scenario[] = [
           ],
   },
   { name: 'daemon-killed', run: () => daemonKilled(opts) },
+  { name: 'hub-frozen', run: () => hubFrozen(opts) },
   { name: 'network', run: () => networkFaults(opts) },
+  { name: 'disk-full', run: () => diskFull(opts) },
+  { name: 'graceful', run: () => gracefulShutdown(opts) },
 ];
 const only = values.only?.split(',');
 const rows: ProofRow[] = [];
