@@ -35,7 +35,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/main.ts', 'bin/**/*.ts', 'bench/**/*.ts', 'test/e2e/**/*.ts'],
+    files: ['**/main.ts', 'bin/**/*.ts', 'bench/**/*.ts', 'proof/**/*.ts', 'test/e2e/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -58,6 +58,7 @@ const FATAL = new Set([
   'HUB_ERR_NO_SUCH_MONITOR',
   'HUB_ERR_BAD_ARGUMENT',
   'HUB_ERR_CONFIG',
+  'HUB_ERR_SUPERSEDED',
 ]);
 
 export interface HubClientEvents {
@@ -314,6 +315,11 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       'disconnected from the hub',
     );
     this.emit('disconnect', info);
+    if (info.error?.code === 'HUB_ERR_SUPERSEDED') {
+      // Another process logged in under this daemon's name: retrying would only take turns.
+      this.connectFailed(info.error);
+      return;
+    }
     this.lastError =
       info.error ?? new ZHubError('HUB_ERR_CONNECTION_LOST', `closed (${info.code})`);
     this.scheduleRetry(this.lastError);

@@ -68,7 +68,15 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
   for (const dir of options.servicesDirs ?? []) await hub.registry.loadDirectory(dir);
 
   const maxFrameBytes = options.rpcLimits?.maxFrameBytes ?? DEFAULT_RPC_LIMITS.maxFrameBytes;
+  const limits = hub.limits;
   const app = Fastify({
+    // Slowloris and silent sockets: the whole request head (a WebSocket upgrade included) must
+    // arrive within headersTimeoutMs, checked every second; Node answers 408 and closes.
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.headersTimeoutMs * 3,
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
     loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
@@ -83,12 +91,28 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
     {
       websocket: true,
       // Refuse before the upgrade when full or closing: cheaper than accepting to hang up.
-      preValidation: async (_req, reply) => {
-        if (!hub.accepting)
+      preValidation: async (req, reply) => {
+        if (!hub.accepting) {
           await reply
             .code(503)
             .header('retry-after', '5')
             .send({ error: 'hub not accepting connections' });
+          return;
+        }
+        // Per-address admission (rate, connections not yet logged in): refused before the
+        // upgrade, so a flood costs one short answer per attempt.
+        const refusal = hub.upgrades.admit(req.socket.remoteAddress ?? 'unknown');
+        if (refusal !== undefined) {
+          await reply
+            .code(429)
+            .header('retry-after', '1')
+            .send({
+              error:
+                refusal === 'rate'
+                  ? 'too many connection attempts from this address'
+                  : 'too many connections from this address waiting to log in',
+            });
+        }
       },
     },
     (socket, req) => {

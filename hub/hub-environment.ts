@@ -1,3 +1,4 @@
+import type { DeliveryClaims } from './delivery-claims.js';
 import type { HeartbeatMonitor } from './heartbeats.js';
 import type { HubMetrics } from './hub-metrics.js';
 import type { DeviceModel } from './model/device-model.js';
@@ -16,6 +17,8 @@ export interface HubEnvironment {
   /** Prometheus metrics (and per-method figures for the status). */
   metrics: HubMetrics;
   limits: DataLimits;
+  /** Which connection delivers under each daemon name (one at a time). */
+  claims: DeliveryClaims;
 }
 
 export interface DataLimits {

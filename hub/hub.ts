@@ -15,6 +15,7 @@ import {
   ZHubError,
 } from '../shared/index.js';
 import { LoginLimiter } from './auth/login-limiter.js';
+import { UpgradeLimiter } from './auth/upgrade-limiter.js';
 import type { UserStore } from './auth/users-file.js';
 import { HubAvatar, type ServiceBroker } from './hub-avatar.js';
 import type { HubService, ServiceClass } from './hub-service.js';
@@ -23,6 +24,7 @@ import { StoreMonitors, type MonitorDirectory } from './monitors.js';
 import { ServiceRegistry } from './service-registry.js';
 import { Session } from './session.js';
 import { HeartbeatMonitor } from './heartbeats.js';
+import { DeliveryClaims } from './delivery-claims.js';
 import { DEFAULT_DATA_LIMITS, type DataLimits, type HubEnvironment } from './hub-environment.js';
 import { DeviceModel } from './model/device-model.js';
 import { ModelChanges } from './model/model-changes.js';
@@ -66,6 +68,8 @@ export class Hub implements LoginAuthority, ServiceBroker {
   private readonly monitors: MonitorDirectory;
   /** Failed-login limits, shared by daemon logins and the HTTP API. */
   readonly limiter: LoginLimiter;
+  /** Upgrade rate and not-yet-logged-in connections per address. */
+  readonly upgrades: UpgradeLimiter;
   private readonly loginTimers = new Map<Session, TimerHandle>();
   private nextSessionId = 1;
   private closing = false;
@@ -101,6 +105,14 @@ export class Hub implements LoginAuthority, ServiceBroker {
       ),
       metrics,
       limits: dataLimits,
+      claims: new DeliveryClaims(this.log, (old, by) => {
+        if (old instanceof Session)
+          old.broker.abort(
+            'HUB_ERR_SUPERSEDED',
+            CloseCode.SUPERSEDED,
+            `daemon '${by.daemon}' delivers from another connection (${by.address})`,
+          );
+      }),
     };
     this.env.heartbeats.start();
     this.retention = new Retention(store, this.clock, this.log, {
@@ -114,6 +126,12 @@ export class Hub implements LoginAuthority, ServiceBroker {
       this.clock,
       this.limits.maxLoginFailures,
       this.limits.loginFailureWindowMs,
+      this.limits.loginLimiterEntries,
+    );
+    this.upgrades = new UpgradeLimiter(
+      this.clock,
+      this.limits.upgradesPerSecondPerAddress,
+      this.limits.maxPendingLoginsPerAddress,
       this.limits.loginLimiterEntries,
     );
   }
@@ -151,6 +169,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
       return session;
     }
     this.sessions.add(session);
+    this.upgrades.opened(session.address);
     this.loginTimers.set(
       session,
       this.clock.setTimeout(() => {
@@ -166,6 +185,8 @@ export class Hub implements LoginAuthority, ServiceBroker {
     );
     session.broker.onClose((info) => {
       this.sessions.delete(session);
+      if (!session.loggedIn) this.upgrades.settled(session.address);
+      else this.env.claims.release(session);
       this.clearLoginTimer(session);
       if (session.loggedIn) {
         const key = `${session.user}:${session.daemon}`;
@@ -222,6 +243,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
       throw new ZHubError('HUB_ERR_AUTH_FAILED', 'unknown user or wrong password');
     }
     this.limiter.succeed(session.address);
+    this.upgrades.settled(session.address);
     session.user = username;
     session.daemon = info.name ?? username;
     session.type = info.type ?? 'unknown';

@@ -58,5 +58,7 @@ for (const s of scenarios) {
     console.log(`  FAIL ${s.name}: ${String(err)}`);
   }
 }
-console.table(rows.map((r) => ({ test: r.test, figure: r.figure, result: r.pass ? 'pass' : 'FAIL' })));
+console.table(
+  rows.map((r) => ({ test: r.test, figure: r.figure, result: r.pass ? 'pass' : 'FAIL' })),
+);
 process.exit(rows.every((r) => r.pass) ? 0 : 1);

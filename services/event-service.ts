@@ -33,6 +33,7 @@ export class EventService extends IngestService<EventInput> {
    * new (or was lost) numbers its items above these, or they would count as duplicates.
    */
   remote_getDeliveryMarks(caller: Caller): { events: number; metrics: number } {
+    this.env.claims.claim(caller);
     const key = daemonKey(caller);
     return {
       events: this.env.store.highWater(key, 'events'),

@@ -33,6 +33,7 @@ export abstract class IngestService<T> extends HubService {
     options: unknown,
   ): Promise<IngestResult & { rejected: Rejected[] }> {
     const kind = this.kind;
+    this.env.claims.claim(caller);
     const after = batchAfter(options);
     const now = this.clock.now();
     const { items, rejected } = checkBatch(

@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   HUB_ERR_REMOTE: 'The remote side raised an error that carried no code of its own.',
   HUB_ERR_TOO_MANY_CONNECTIONS: 'The hub holds its maximum number of daemon connections.',
   HUB_ERR_SHUTTING_DOWN: 'The hub is shutting down and accepts no new work.',
+  HUB_ERR_SUPERSEDED: 'Another connection logged in with the same user and daemon name.',
   HUB_ERR_CONFIG: 'The configuration or a command-line option is invalid.',
   HUB_ERR_SERVICE_LOAD: 'A service module could not be loaded or registered.',
   HUB_ERR_STORE_SCHEMA: 'The store holds a schema newer than this zhub knows.',

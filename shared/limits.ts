@@ -41,6 +41,12 @@ export interface HubLimits {
   maxLoginFailuresPerConnection: number;
   /** Concurrent daemon connections; further upgrades are refused with 503. */
   maxConnections: number;
+  /** WebSocket upgrades allowed per client address per second (a token bucket); excess refused with 429. */
+  upgradesPerSecondPerAddress: number;
+  /** Connections from one address that have not logged in yet; further upgrades refused with 429. */
+  maxPendingLoginsPerAddress: number;
+  /** Time a client has to send its complete HTTP request headers (slowloris, silent sockets). */
+  headersTimeoutMs: number;
 }
 
 export const DEFAULT_HUB_LIMITS: Readonly<HubLimits> = Object.freeze({
@@ -50,6 +56,9 @@ export const DEFAULT_HUB_LIMITS: Readonly<HubLimits> = Object.freeze({
   loginLimiterEntries: 10_000,
   maxLoginFailuresPerConnection: 3,
   maxConnections: 10_000,
+  upgradesPerSecondPerAddress: 200,
+  maxPendingLoginsPerAddress: 64,
+  headersTimeoutMs: 10_000,
 });
 
 export interface ClientLimits {

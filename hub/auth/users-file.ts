@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -26,6 +27,9 @@ const fileSchema = z.object({
   users: z.record(z.string(), hashSchema),
 });
 
+/** Successful logins remembered (see UserStore.verified). */
+const MAX_REMEMBERED = 10_000;
+
 /** User names: what an operator can type and a log line can show safely. */
 export const USER_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 
@@ -37,6 +41,16 @@ export class UserStore {
   private readonly users = new Map<string, PasswordHash>();
   // Verifying an unknown user costs the same as a known one: no timing oracle for names.
   private readonly decoy: Promise<PasswordHash> = hashPassword(randomPassword());
+  /**
+   * Logins that succeeded, so a reconnect storm of thousands of daemons does not cost one
+   * scrypt (60-100 ms of CPU) each. Keyed by an HMAC of user and password under a key made
+   * fresh in each process and never stored; the value is the hash it was checked against, so
+   * changing or removing the user forgets it. Only successes are kept: a wrong password always
+   * pays the full price (and the login rate limit). Bounded; oldest forgotten first.
+   */
+  private readonly verified = new Map<string, PasswordHash>();
+  private readonly verifiedKey = randomBytes(32);
+  readonly stats = { hashChecks: 0, remembered: 0 };
 
   constructor(private readonly path?: string) {}
 
@@ -101,8 +115,25 @@ export class UserStore {
   /** True only for a known user with the right password. Same cost either way. */
   async verify(name: string, password: string): Promise<boolean> {
     const stored = this.users.get(name);
-    const ok = await verifyPassword(password, stored ?? (await this.decoy));
-    return ok && stored !== undefined;
+    const key = createHmac('sha256', this.verifiedKey)
+      .update(name)
+      .update('\0')
+      .update(password)
+      .digest('base64');
+    if (stored !== undefined && this.verified.get(key) === stored) {
+      this.stats.remembered++;
+      return true;
+    }
+    this.stats.hashChecks++;
+    const ok =
+      (await verifyPassword(password, stored ?? (await this.decoy))) && stored !== undefined;
+    if (ok && this.users.get(name) === stored) {
+      this.verified.set(key, stored);
+      if (this.verified.size > MAX_REMEMBERED) {
+        this.verified.delete(this.verified.keys().next().value as string);
+      }
+    }
+    return ok;
   }
 
   async save(): Promise<void> {

@@ -54,7 +54,10 @@ export async function diskFull(opts: ProofOptions): Promise<ProofRow> {
     await sleep(fullS * 1_000);
     const stayedUp = hub.running && (await hub.httpStatus('/health')) === 200;
     const readyWhileFull = await hub.httpStatus('/ready');
-    const ackedWhileFull = fleet.daemons.reduce((n, d, i) => n + d.acked - (ackedAtFull[i] ?? 0), 0);
+    const ackedWhileFull = fleet.daemons.reduce(
+      (n, d, i) => n + d.acked - (ackedAtFull[i] ?? 0),
+      0,
+    );
     rmSync(filler);
     const t0 = Date.now();
     await waitFor(async () => (await hub.httpStatus('/ready')) === 200, 60_000, 'ready again');

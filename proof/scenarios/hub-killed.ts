@@ -35,7 +35,10 @@ export async function hubKilled(
     const drainedAfter = await fleet.finished();
     const check = await fleet.check();
     return {
-      test: kills === 1 ? `Hub killed (seed ${seed})` : `Hub killed ${kills}× in one run (seed ${seed})`,
+      test:
+        kills === 1
+          ? `Hub killed (seed ${seed})`
+          : `Hub killed ${kills}× in one run (seed ${seed})`,
       done:
         `${daemons} daemon processes stream ${fmt(daemons * items)} events and samples; ` +
         `hub SIGKILLed at ${moments.map((m) => `${fmt(m / 1000, 1)} s`).join(', ')}, restarted 2 s later`,

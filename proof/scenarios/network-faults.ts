@@ -22,10 +22,30 @@ const DEADLINE_MS = 3_000;
 export async function networkFaults(opts: ProofOptions): Promise<ProofRow[]> {
   const q = opts.quick;
   const faults: Fault[] = [
-    { test: 'Connection reset mid-frame', done: 'every connection reset (RST) halfway through a frame, 3 times 2 s apart', seconds: 2, resets: 3 },
-    { test: 'Black hole', done: `no packets either way, no reset, for ${q ? 8 : 60} s`, mode: { kind: 'blackhole' }, seconds: q ? 8 : 60 },
-    { test: 'High latency', done: `500 ms added to every chunk each way for ${q ? 5 : 15} s`, mode: { kind: 'latency', ms: 500 }, seconds: q ? 5 : 15 },
-    { test: 'Trickle', done: `1 byte/s each way for ${q ? 6 : 20} s`, mode: { kind: 'trickle', bytesPerSecond: 1 }, seconds: q ? 6 : 20 },
+    {
+      test: 'Connection reset mid-frame',
+      done: 'every connection reset (RST) halfway through a frame, 3 times 2 s apart',
+      seconds: 2,
+      resets: 3,
+    },
+    {
+      test: 'Black hole',
+      done: `no packets either way, no reset, for ${q ? 8 : 60} s`,
+      mode: { kind: 'blackhole' },
+      seconds: q ? 8 : 60,
+    },
+    {
+      test: 'High latency',
+      done: `500 ms added to every chunk each way for ${q ? 5 : 15} s`,
+      mode: { kind: 'latency', ms: 500 },
+      seconds: q ? 5 : 15,
+    },
+    {
+      test: 'Trickle',
+      done: `1 byte/s each way for ${q ? 6 : 20} s`,
+      mode: { kind: 'trickle', bytesPerSecond: 1 },
+      seconds: q ? 6 : 20,
+    },
   ];
   const total = faults.reduce((n, f) => n + f.seconds * (f.resets ?? 1) + 5, 0);
   const hub = await HubProcess.create();

@@ -70,12 +70,10 @@ export class CallProbe {
       else w.rejected++;
       w.maxSettleMs = Math.max(w.maxSettleMs, performance.now() - t0);
     };
-    this.service
-      .callRemoteWithOptions({ timeoutMs: this.deadlineMs }, 'add', 1, 2)
-      .then(
-        () => settle(true),
-        () => settle(false),
-      );
+    this.service.callRemoteWithOptions({ timeoutMs: this.deadlineMs }, 'add', 1, 2).then(
+      () => settle(true),
+      () => settle(false),
+    );
   }
 
   /** Starts a new window of figures; answers the one that ended (calls still open counted). */

@@ -34,6 +34,7 @@ export const CloseCode = {
   SHUTTING_DOWN: 4005,
   HANDSHAKE_TIMEOUT: 4006,
   PING_TIMEOUT: 4007,
+  SUPERSEDED: 4008,
 } as const;
 
 /** Levels of nesting the envelope itself adds around a value (frame, message, args). */

@@ -179,6 +179,23 @@ describe('users file', () => {
     await expect(loaded.set('ok', 'short')).rejects.toMatchObject({ code: 'HUB_ERR_BAD_ARGUMENT' });
   });
 
+  it('remembers a verified login (no second scrypt) until the password changes; never a failure', async () => {
+    const store = new UserStore();
+    await store.set('daemon', 'first password');
+    expect(await store.verify('daemon', 'first password')).toBe(true);
+    expect(await store.verify('daemon', 'first password')).toBe(true);
+    expect(store.stats).toEqual({ hashChecks: 1, remembered: 1 });
+    expect(await store.verify('daemon', 'wrong password')).toBe(false);
+    expect(await store.verify('daemon', 'wrong password')).toBe(false);
+    expect(store.stats.hashChecks).toBe(3);
+    await store.set('daemon', 'second password');
+    expect(await store.verify('daemon', 'first password')).toBe(false);
+    expect(await store.verify('daemon', 'second password')).toBe(true);
+    store.remove('daemon');
+    expect(await store.verify('daemon', 'second password')).toBe(false);
+    expect(store.stats.remembered).toBe(1);
+  });
+
   it('refuses a malformed users file with a clear error', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'zhub-users-'));
     const path = join(dir, 'u.json');
