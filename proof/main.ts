@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { daemonKilled } from './scenarios/daemon-killed.js';
 import { diskFull } from './scenarios/disk-full.js';
 import { gracefulShutdown } from './scenarios/graceful-shutdown.js';
+import { hostile } from './scenarios/hostile.js';
 import { hubFrozen } from './scenarios/hub-frozen.js';
 import { hubKilled } from './scenarios/hub-killed.js';
 import { networkFaults } from './scenarios/network-faults.js';
@@ -41,6 +42,7 @@ const scenarios: Scenario[] = [
   { name: 'network', run: () => networkFaults(opts) },
   { name: 'disk-full', run: () => diskFull(opts) },
   { name: 'graceful', run: () => gracefulShutdown(opts) },
+  { name: 'hostile', run: () => hostile(opts) },
 ];
 const only = values.only?.split(',');
 const rows: ProofRow[] = [];

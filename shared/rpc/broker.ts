@@ -361,8 +361,14 @@ export class Broker implements RefOwnerLink, RefContext {
   }
 
   private enqueue(text: string): void {
+    if (this._closed) return;
     this.outbox.push(text);
     this.outboxChars += text.length;
+    // Many large answers in one turn: send (and check the bound) before they pile up here.
+    if (this.outboxChars + this.transport.bufferedAmount > this.limits.maxSendBufferBytes) {
+      this.flushNow();
+      return;
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flushNow());
@@ -386,6 +392,7 @@ export class Broker implements RefOwnerLink, RefContext {
         const len = (out[i] as string).length + 1;
         if (i > start && size + len > this.maxPackChars) {
           this.sendFrame(`[${out.slice(start, i).join(',')}]`);
+          if (this.checkSendBuffer()) return;
           start = i;
           size = 0;
         }
@@ -396,8 +403,10 @@ export class Broker implements RefOwnerLink, RefContext {
     this.checkSendBuffer();
   }
 
-  private checkSendBuffer(): void {
-    if (this.transport.bufferedAmount > this.limits.maxSendBufferBytes && !this._closed) {
+  /** Closes the connection when its peer stopped reading; answers whether it did. */
+  private checkSendBuffer(): boolean {
+    if (this._closed) return true;
+    if (this.transport.bufferedAmount > this.limits.maxSendBufferBytes) {
       const msg = `peer stopped reading: ${this.transport.bufferedAmount} bytes queued`;
       this.log.warn(
         { peer: this.remoteAddress, queued: this.transport.bufferedAmount },
@@ -409,7 +418,9 @@ export class Broker implements RefOwnerLink, RefContext {
         msg,
         new ZHubError('HUB_ERR_SEND_BUFFER_FULL', msg),
       );
+      return true;
     }
+    return false;
   }
 
   private sendFrame(frame: string): void {

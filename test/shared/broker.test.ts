@@ -598,6 +598,37 @@ describe('Broker: limits', () => {
   });
 });
 
+describe('Broker: many large answers in one turn', () => {
+  it('stops sending once the bound is passed instead of writing every answer first', async () => {
+    class Chatty extends Referenceable {
+      remote_blob(): string {
+        return 'z'.repeat(10_000);
+      }
+    }
+    const { a, b, ta, tb } = brokerPair({
+      rootB: new Chatty(),
+      limits: { maxInFlight: 1_000 },
+      limitsB: { maxSendBufferBytes: 50_000, maxInFlight: 1_000 },
+    });
+    await a.ready;
+    await tick();
+    ta.pause();
+    // 200 answers of 10 KB are made in one turn; only about the bound's worth may be written.
+    const calls = Array.from({ length: 200 }, () =>
+      a
+        .remoteRoot()
+        .callRemote('blob')
+        .catch((e: unknown) => e),
+    );
+    await tick();
+    await tick();
+    expect(b.closed).toBe(true);
+    const written = tb.sent.reduce((n, f) => n + f.length, 0);
+    expect(written).toBeLessThan(200_000);
+    await Promise.all(calls);
+  });
+});
+
 describe('Broker: handshake', () => {
   it('closes with a clear error when the peer speaks another version', async () => {
     const { a } = brokerPair({ rootB: new Calculator() });

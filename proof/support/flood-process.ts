@@ -1,0 +1,9 @@
+// Runs an upgrade flood in its own process (so it does not share an event loop with the
+// daemons whose throughput is measured) and prints the outcome as JSON.
+//   flood-process <url> <localAddress> <ms>
+import { upgradeFlood } from './flood.js';
+
+const [url, localAddress, ms] = process.argv.slice(2) as [string, string, string];
+const out = await upgradeFlood(url, localAddress, Number(ms));
+process.stdout.write(JSON.stringify(out) + '\n');
+process.exit(0);
