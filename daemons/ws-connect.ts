@@ -9,6 +9,8 @@ export type Connector = (url: string) => Promise<Transport>;
 export function wsConnector(options: {
   maxFrameBytes: number;
   handshakeTimeoutMs: number;
+  /** Source address to connect from (a multi-homed host; default: the system's choice). */
+  localAddress?: string;
 }): Connector {
   return (url) =>
     new Promise((resolve, reject) => {
@@ -18,6 +20,7 @@ export function wsConnector(options: {
           maxPayload: options.maxFrameBytes,
           perMessageDeflate: false,
           handshakeTimeout: options.handshakeTimeoutMs,
+          ...(options.localAddress ? { localAddress: options.localAddress } : {}),
         });
       } catch (err) {
         reject(

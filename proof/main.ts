@@ -7,6 +7,7 @@ import { gracefulShutdown } from './scenarios/graceful-shutdown.js';
 import { hostile } from './scenarios/hostile.js';
 import { hubFrozen } from './scenarios/hub-frozen.js';
 import { hubKilled } from './scenarios/hub-killed.js';
+import { load } from './scenarios/load.js';
 import { networkFaults } from './scenarios/network-faults.js';
 import type { ProofOptions, ProofRow } from './support/proof-row.js';
 
@@ -43,6 +44,7 @@ const scenarios: Scenario[] = [
   { name: 'disk-full', run: () => diskFull(opts) },
   { name: 'graceful', run: () => gracefulShutdown(opts) },
   { name: 'hostile', run: () => hostile(opts) },
+  { name: 'load', run: async () => (await load(opts)).rows },
 ];
 const only = values.only?.split(',');
 const rows: ProofRow[] = [];
