@@ -2,7 +2,7 @@
 // address), logged in, beating and calling; the hub's memory per connection, its CPU and the
 // call latency the daemons see.
 import { spawn } from 'node:child_process';
-import { HubProcess, sleep, waitFor } from '../support/processes.js';
+import { HubProcess, sleep } from '../support/processes.js';
 import { fmt, type ProofOptions, type ProofRow } from '../support/proof-row.js';
 
 const METRICS = [
@@ -51,7 +51,9 @@ function loader(
   const connected = new Promise<number>((r) => (onConnected = r));
   const result = new Promise<LoadResult>((resolve, reject) => {
     onResult = resolve;
-    child.once('exit', (code) => reject(new Error(`load process exited ${code}: ${out.slice(-500)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`load process exited ${code}: ${out.slice(-500)}`)),
+    );
   });
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
@@ -74,7 +76,9 @@ export interface LoadFigures {
   p99: number;
 }
 
-export async function load(opts: ProofOptions): Promise<{ rows: ProofRow[]; figures: LoadFigures }> {
+export async function load(
+  opts: ProofOptions,
+): Promise<{ rows: ProofRow[]; figures: LoadFigures }> {
   const daemons = opts.quick ? 500 : 5_000;
   const processes = opts.quick ? 2 : 4;
   const windowMs = opts.quick ? 10_000 : 60_000;
@@ -107,10 +111,8 @@ export async function load(opts: ProofOptions): Promise<{ rows: ProofRow[]; figu
     const figures: LoadFigures = {
       daemons,
       connectS,
-      rssPerConnKb:
-        (n(m2, METRICS[0] as string) - n(base, METRICS[0] as string)) / daemons / 1024,
-      heapPerConnKb:
-        (n(m2, METRICS[1] as string) - n(base, METRICS[1] as string)) / daemons / 1024,
+      rssPerConnKb: (n(m2, METRICS[0] as string) - n(base, METRICS[0] as string)) / daemons / 1024,
+      heapPerConnKb: (n(m2, METRICS[1] as string) - n(base, METRICS[1] as string)) / daemons / 1024,
       cpuPercent: (100 * (n(m2, METRICS[2] as string) - n(m1, METRICS[2] as string))) / seconds,
       callsPerS: results.reduce((s, r) => s + r.calls, 0) / ((windowMs + 30_000) / 1000),
       p50: Math.max(...results.map((r) => r.p50)),

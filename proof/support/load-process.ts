@@ -70,22 +70,18 @@ for (const m of members) {
     );
   };
   const beat = (): void => {
-    m.events
-      .callRemote('sendHeartbeat', Math.ceil((3 * heartbeatMs) / 1000))
-      .catch(() => errors++);
+    m.events.callRemote('sendHeartbeat', Math.ceil((3 * heartbeatMs) / 1000)).catch(() => errors++);
   };
   timers.push(
-    setTimeout(
-      () => timers.push(setInterval(call, callMs)),
-      Math.random() * callMs,
-    ),
+    setTimeout(() => timers.push(setInterval(call, callMs)), Math.random() * callMs),
     setTimeout(() => timers.push(setInterval(beat, heartbeatMs)), Math.random() * heartbeatMs),
   );
 }
 await new Promise((r) => setTimeout(r, Math.max(0, end - performance.now())));
 for (const t of timers) clearInterval(t);
 latencies.sort((a, b) => a - b);
-const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+const q = (p: number): number =>
+  latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
 process.stdout.write(
   JSON.stringify({ calls: latencies.length, errors, p50: q(0.5), p99: q(0.99), max: q(1) }) + '\n',
 );

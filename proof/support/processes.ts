@@ -71,7 +71,10 @@ export class HubProcess {
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && !this.child.killed;
+    // Not `killed`: that turns true once any signal was sent, SIGSTOP included.
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
   }
 
   /** Starts it and resolves once it listens. */
