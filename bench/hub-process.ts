@@ -20,12 +20,13 @@ lag.enable();
 process.on('message', (m: { op: string; [k: string]: unknown }) => {
   switch (m.op) {
     case 'counts':
-      process.send?.({
-        counts: {
-          samples: store.metrics.countSamples(),
-          events: store.events.countEvents().occurrences,
-        },
-      });
+      void (async () =>
+        process.send?.({
+          counts: {
+            samples: await store.metrics.countSamples(),
+            events: (await store.events.countEvents()).occurrences,
+          },
+        }))();
       break;
     case 'cpu':
       process.send?.({ cpu: process.cpuUsage() });

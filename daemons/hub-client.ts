@@ -26,7 +26,10 @@ import { ServiceProxy } from './service-proxy.js';
 import { wsConnector, type Connector } from './ws-connect.js';
 
 export interface HubClientOptions {
-  /** The hub's daemon endpoint, e.g. `ws://127.0.0.1:8789/hub`. */
+  /**
+   * The hub's daemon endpoint, e.g. `ws://127.0.0.1:8789/hub`; or several, comma-separated,
+   * for hubs sharing one store: the client fails over to the next when its hub goes away.
+   */
   url: string;
   username: string;
   password: string;
@@ -91,6 +94,11 @@ export class HubClient extends EventEmitter<HubClientEvents> {
   private failure: ZHubError | undefined;
   private lastError: Error | undefined;
   private waiters = new Set<{ resolve: () => void; reject: (err: Error) => void }>();
+  /** The hub URLs in the order given, and the one in use (or tried next). */
+  readonly urls: readonly string[];
+  private urlIndex = 0;
+  /** URLs tried without success since the last connection: a full round backs off. */
+  private triedThisRound = 0;
 
   readonly monitor: string;
   readonly name: string;
@@ -105,6 +113,11 @@ export class HubClient extends EventEmitter<HubClientEvents> {
     this.type = options.type ?? 'daemon';
     this.name = options.name ?? `${this.type}@${hostname()}`;
     this.root = options.root ?? new Referenceable();
+    this.urls = options.url
+      .split(',')
+      .map((u) => u.trim())
+      .filter((u) => u.length > 0);
+    if (this.urls.length === 0) this.urls = [options.url];
     this.backoff = new Backoff({
       baseMs: this.limits.reconnectBaseMs,
       factor: this.limits.reconnectFactor,
@@ -121,6 +134,11 @@ export class HubClient extends EventEmitter<HubClientEvents> {
 
   get state(): ClientState {
     return this._state;
+  }
+
+  /** The hub URL in use, or the one tried next. */
+  get url(): string {
+    return this.urls[this.urlIndex] as string;
   }
 
   /** The current connection's broker (undefined between connections). */
@@ -160,7 +178,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
         reject(
           new ZHubError(
             'HUB_ERR_TIMEOUT',
-            `could not reach the hub at ${this.options.url} within ${timeoutMs} ms${why}`,
+            `could not reach the hub at ${this.url} within ${timeoutMs} ms${why}`,
           ),
         );
       }, timeoutMs);
@@ -215,7 +233,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
     this._state = 'connecting';
     let broker: Broker | undefined;
     try {
-      const transport = await this.withDeadline(this.connector(this.options.url), 'connect');
+      const transport = await this.withDeadline(this.connector(this.url), 'connect');
       if (this.isStopped()) {
         transport.close(CloseCode.NORMAL, 'daemon closing');
         return;
@@ -250,13 +268,14 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       this.avatar = avatar;
       this._state = 'connected';
       this.backoff.reset();
+      this.triedThisRound = 0;
       this.lastError = undefined;
       const reconnect = this.everConnected;
       this.everConnected = true;
-      this.log.info({ url: this.options.url, reconnect }, 'connected to the hub');
+      this.log.info({ url: this.url, reconnect }, 'connected to the hub');
       this.schedulePing();
       this.settleWaiters();
-      this.emit('connect', { url: this.options.url, reconnect });
+      this.emit('connect', { url: this.url, reconnect });
     } catch (err) {
       broker?.close(CloseCode.NORMAL, 'login failed');
       this.connectFailed(err as Error);
@@ -294,7 +313,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
     if (code !== undefined && FATAL.has(code)) {
       this._state = 'failed';
       this.failure = err instanceof ZHubError ? err : new ZHubError(code, err.message);
-      this.log.error({ err, url: this.options.url }, 'cannot use the hub; not retrying');
+      this.log.error({ err, url: this.url }, 'cannot use the hub; not retrying');
       this.settleWaiters(this.failure);
       this.emit('fatal', this.failure);
       return;
@@ -327,7 +346,15 @@ export class HubClient extends EventEmitter<HubClientEvents> {
 
   private scheduleRetry(error: Error): void {
     this._state = 'waiting';
-    let delayMs = this.backoff.next();
+    // Failover: the next URL at once (with a little jitter, so a fleet does not arrive in one
+    // instant); backing off only once every URL failed in a row.
+    this.triedThisRound++;
+    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+    const roundDone = this.triedThisRound >= this.urls.length;
+    if (roundDone) this.triedThisRound = 0;
+    let delayMs = roundDone
+      ? this.backoff.next()
+      : Math.floor(this.limits.reconnectBaseMs * (this.options.random ?? Math.random)());
     const retryAfter = (error as { data?: { retryAfterMs?: unknown } }).data?.retryAfterMs;
     if (typeof retryAfter === 'number' && retryAfter > delayMs)
       delayMs = Math.min(retryAfter, this.limits.reconnectMaxMs);
@@ -366,7 +393,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
           reject(
             new ZHubError(
               'HUB_ERR_TIMEOUT',
-              `${what} with ${this.options.url} took over ${this.limits.connectTimeoutMs} ms`,
+              `${what} with ${this.url} took over ${this.limits.connectTimeoutMs} ms`,
             ),
           ),
         this.limits.connectTimeoutMs,

@@ -65,6 +65,7 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
     for (const Class of builtinServices) hub.registerService(Class);
   }
   for (const Class of options.services ?? []) hub.registerService(Class);
+  await hub.env.store.watchModel?.(hub.env.changes);
   for (const dir of options.servicesDirs ?? []) await hub.registry.loadDirectory(dir);
 
   const maxFrameBytes = options.rpcLimits?.maxFrameBytes ?? DEFAULT_RPC_LIMITS.maxFrameBytes;

@@ -17,6 +17,16 @@ export const hubConfigSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8789),
   host: z.string().min(1).default('0.0.0.0'),
   data: z.string().min(1).default('./data'),
+  /** `postgres://user@host/db` for a store shared by several hubs; default: SQLite under `data`. */
+  store: z
+    .string()
+    .regex(
+      /^postgres(ql)?:\/\//,
+      'store: a postgres:// URL (leave it out for the embedded SQLite store)',
+    )
+    .optional(),
+  /** Hub processes sharing the port (PostgreSQL store only). */
+  workers: z.number().int().min(1).max(64).default(1),
   users: z.string().min(1).optional(),
   services: z.array(z.string().min(1)).default([]),
   monitors: z.array(z.string().regex(NAME)).min(1).default(['localhost']),
@@ -148,6 +158,13 @@ export function redactConfig(config: unknown): unknown {
   if (Array.isArray(config)) return config.map(redactConfig);
   if (config === null || typeof config !== 'object') return config;
   return Object.fromEntries(
-    Object.entries(config).map(([k, v]) => [k, SECRET.test(k) ? '********' : redactConfig(v)]),
+    Object.entries(config).map(([k, v]) => [
+      k,
+      SECRET.test(k)
+        ? '********'
+        : k === 'store' && typeof v === 'string'
+          ? v.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1********@')
+          : redactConfig(v),
+    ]),
   );
 }

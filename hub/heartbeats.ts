@@ -84,12 +84,13 @@ export class HeartbeatMonitor {
       figures: figuresOf(figures),
     });
     if (prev?.missing) {
-      this.store.events.raiseEvent(
-        { ...EVENT, device: daemon, severity: 0, summary: `${daemon} heartbeat resumed` },
-        'zhub',
-        now,
-      );
       this.log.info({ daemon }, 'heartbeat resumed');
+      this.raise(
+        { ...EVENT, device: daemon, severity: 0, summary: `${daemon} heartbeat resumed` },
+        now,
+      ).catch((err: unknown) =>
+        this.log.error({ err }, 'could not record a heartbeat-resumed event'),
+      );
     }
   }
 
@@ -100,22 +101,26 @@ export class HeartbeatMonitor {
       if (b.missing || now - b.lastBeat <= b.timeoutMs) continue;
       b.missing = true;
       this.log.warn({ daemon: b.daemon, lastBeat: b.lastBeat }, 'heartbeat missing');
-      try {
-        this.store.events.raiseEvent(
-          {
-            ...EVENT,
-            device: b.daemon,
-            severity: 4,
-            summary: `${b.daemon} heartbeat missing (none for ${Math.round(b.timeoutMs / 1000)} s)`,
-          },
-          'zhub',
-          now,
-        );
-      } catch (err) {
+      this.raise(
+        {
+          ...EVENT,
+          device: b.daemon,
+          severity: 4,
+          summary: `${b.daemon} heartbeat missing (none for ${Math.round(b.timeoutMs / 1000)} s)`,
+        },
+        now,
+      ).catch((err: unknown) => {
         b.missing = false; // try again on the next check
         this.log.error({ err }, 'could not record a heartbeat-missing event');
-      }
+      });
     }
+  }
+
+  private async raise(
+    event: Parameters<Store['events']['raiseEvent']>[0],
+    now: number,
+  ): Promise<void> {
+    await this.store.events.raiseEvent(event, 'zhub', now);
   }
 
   list(): HeartbeatStatus[] {

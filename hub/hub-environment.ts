@@ -3,7 +3,7 @@ import type { HeartbeatMonitor } from './heartbeats.js';
 import type { HubMetrics } from './hub-metrics.js';
 import type { DeviceModel } from './model/device-model.js';
 import type { ModelChanges } from './model/model-changes.js';
-import type { GroupCommit } from './store/group-commit.js';
+import type { IngestWriter } from './store/store.js';
 import type { Store } from './store/store.js';
 
 /** What the hub shares with its services: the store and the hub-wide collaborators. */
@@ -13,7 +13,7 @@ export interface HubEnvironment {
   model: DeviceModel;
   heartbeats: HeartbeatMonitor;
   /** Ingest writes go through here: one transaction for the batches of one turn. */
-  ingest: GroupCommit;
+  ingest: IngestWriter;
   /** Prometheus metrics (and per-method figures for the status). */
   metrics: HubMetrics;
   limits: DataLimits;

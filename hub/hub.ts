@@ -30,7 +30,6 @@ import { DeviceModel } from './model/device-model.js';
 import { ModelChanges } from './model/model-changes.js';
 import { DEFAULT_RETENTION, Retention, type RetentionOptions } from './retention.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
-import { GroupCommit } from './store/group-commit.js';
 import { HubMetrics } from './hub-metrics.js';
 import type { Store } from './store/store.js';
 
@@ -94,15 +93,14 @@ export class Hub implements LoginAuthority, ServiceBroker {
       changes,
       model: new DeviceModel(store, changes),
       heartbeats: new HeartbeatMonitor(store, this.clock, this.log),
-      ingest: new GroupCommit(
-        store,
-        dataLimits.maxIngestQueue,
-        () =>
+      ingest: store.writer({
+        maxQueued: dataLimits.maxIngestQueue,
+        onFull: () =>
           new ZHubError('HUB_ERR_STORE', 'the hub is behind on writes; retry the batch', {
             retryable: true,
           }),
-        (seconds) => metrics.commitDuration.observe(seconds),
-      ),
+        onCommit: (seconds) => metrics.commitDuration.observe(seconds),
+      }),
       metrics,
       limits: dataLimits,
       claims: new DeliveryClaims(this.log, (old, by) => {
@@ -294,7 +292,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
     this.env.heartbeats.close();
     this.env.metrics.close();
     this.retention.close();
-    this.env.store.close();
+    await this.env.store.close();
   }
 
   private clearLoginTimer(session: Session): void {

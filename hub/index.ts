@@ -18,8 +18,11 @@ export { randomPassword } from './auth/password-hash.js';
 export { SqliteStore } from './store/sqlite/sqlite-store.js';
 export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export type {
+  Awaitable,
   DeviceDiff,
   EventQuery,
+  IngestWriter,
+  WriterOptions,
   EventStore,
   IngestResult,
   MetricQuery,

@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
 import { resolve } from 'node:path';
 import type { Logger } from '../shared/index.js';
-import { createLogger } from '../shared/index.js';
+import { createLogger, ZHubError } from '../shared/index.js';
 import { UserStore } from './auth/users-file.js';
 import { buildHub, type ZHub } from './build-hub.js';
+import { PgStore } from './store/postgres/pg-store.js';
 import type { HubConfig } from './config.js';
 
 /** Where the users file lives when not given: beside the data. */
@@ -17,12 +19,14 @@ export function defaultUsersFile(dataDir: string): string {
 export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: string; log: Logger }> {
   const log: Logger = createLogger({ level: opts.logLevel, pretty: process.stdout.isTTY });
   const usersFile = opts.users ?? defaultUsersFile(opts.data);
-  const { store, generatedPassword } = await UserStore.open(usersFile);
+  const { store: users, generatedPassword } = await UserStore.open(usersFile);
+  const shared =
+    opts.store === undefined ? undefined : await PgStore.open({ url: opts.store, logger: log });
   const zhub = await buildHub({
     logger: log,
-    users: store,
+    users,
     servicesDirs: opts.services,
-    dataDir: opts.data,
+    ...(shared ? { store: shared } : { dataDir: opts.data }),
     tracebacks: opts.tracebacks,
     limits: opts.limits,
     rpcLimits: opts.rpcLimits,
@@ -30,11 +34,11 @@ export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: stri
     retention: opts.retention,
   });
   for (const name of opts.monitors) {
-    if (!zhub.hub.env.store.model.getCollector(name))
-      zhub.hub.env.model.putCollector({ name, properties: {} });
+    if (!(await zhub.hub.env.store.model.getCollector(name)))
+      await zhub.hub.env.model.putCollector({ name, properties: {} });
   }
   const address = await zhub.app.listen({ port: opts.port, host: opts.host });
-  if (generatedPassword !== undefined) {
+  if (generatedPassword !== undefined && cluster.isPrimary) {
     // Printed once, here, and never logged: the file keeps only a salted hash.
     console.log(
       `\nCreated hub user 'admin' with password: ${generatedPassword}\n` +
@@ -43,7 +47,8 @@ export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: stri
   }
   const wsUrl = address.replace(/^http/, 'ws') + '/hub';
   // The two addresses a newcomer needs, for people rather than for the log.
-  console.log(`zhub: status page ${address}/  ·  daemons connect to ${wsUrl}`);
+  const who = cluster.isWorker ? ` (worker ${cluster.worker?.id}, pid ${process.pid})` : '';
+  console.log(`zhub: status page ${address}/  ·  daemons connect to ${wsUrl}${who}`);
   log.info(
     { url: wsUrl, services: zhub.hub.registry.names() },
     `zhub hub listening; daemons connect to ${wsUrl}`,
@@ -52,6 +57,8 @@ export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: stri
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {
+      // A worker gets the terminal's signal and then its primary's: both mean "stop", once.
+      if (cluster.isWorker) return;
       log.warn({ signal }, 'second signal: exiting at once');
       process.exit(1);
     }
@@ -73,4 +80,55 @@ export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: stri
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   return { zhub, wsUrl, log };
+}
+
+/**
+ * `zhub hub --workers N`: N hub processes sharing the listening port (node:cluster hands each
+ * new connection to one of them). Only with the PostgreSQL store: every worker opens its own
+ * pool on the shared database, and daemons on any worker see one model. A worker that dies is
+ * started again after a second; SIGTERM/SIGINT stops them all (each shuts down cleanly).
+ */
+export async function runHubWorkers(opts: HubConfig): Promise<void> {
+  const log: Logger = createLogger({ level: opts.logLevel, pretty: process.stdout.isTTY });
+  if (opts.store === undefined) {
+    throw new ZHubError(
+      'HUB_ERR_CONFIG',
+      '--workers needs the PostgreSQL store (--store postgres://…): the embedded SQLite store belongs to one process',
+    );
+  }
+  // The users file is created here, once, before the workers read it.
+  const usersFile = opts.users ?? defaultUsersFile(opts.data);
+  const { generatedPassword } = await UserStore.open(usersFile);
+  if (generatedPassword !== undefined) {
+    console.log(
+      `\nCreated hub user 'admin' with password: ${generatedPassword}\n` +
+        `(stored hashed in ${usersFile}; it is not shown again — manage users with 'zhub user')\n`,
+    );
+  }
+  let stopping = false;
+  const fork = (): void => {
+    if (!stopping) cluster.fork();
+  };
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    log.error({ worker: worker.id, code, signal }, 'hub worker died; starting another');
+    setTimeout(fork, 1_000).unref();
+  });
+  const stop = (signal: string): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, 'stopping the hub workers');
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    setTimeout(() => {
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+      process.exit(1);
+    }, 12_000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  for (let i = 0; i < opts.workers; i++) fork();
+  log.info({ workers: opts.workers }, 'hub workers started');
 }

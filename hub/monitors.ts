@@ -26,7 +26,7 @@ export class StaticMonitors implements MonitorDirectory {
 export class StoreMonitors implements MonitorDirectory {
   constructor(private readonly store: Store) {}
 
-  has(name: string): boolean {
-    return this.store.model.getCollector(name) !== undefined;
+  async has(name: string): Promise<boolean> {
+    return (await this.store.model.getCollector(name)) !== undefined;
   }
 }

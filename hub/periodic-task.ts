@@ -16,7 +16,7 @@ export class PeriodicTask {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly everyMs: number,
-    private readonly step: () => number,
+    private readonly step: () => number | Promise<number>,
   ) {}
 
   start(): void {
@@ -32,7 +32,7 @@ export class PeriodicTask {
     let done = 0;
     try {
       while (!this.closed) {
-        const n = this.step();
+        const n = await this.step();
         done += n;
         if (n === 0) break;
         await new Promise((r) => setImmediate(r));

@@ -28,12 +28,12 @@ export class ConfigService extends HubService {
   }
 
   /** The collector's properties (cycle intervals and whatever the operator set) and generation. */
-  remote_getConfigProperties(): {
+  async remote_getConfigProperties(): Promise<{
     name: string;
     generation: number;
     properties: Record<string, unknown>;
-  } {
-    const c = this.env.store.model.getCollector(this.monitor);
+  }> {
+    const c = await this.env.store.model.getCollector(this.monitor);
     if (!c)
       throw new ZHubError(
         'HUB_ERR_NO_SUCH_MONITOR',
@@ -47,7 +47,10 @@ export class ConfigService extends HubService {
    * know, those changed at or after `since` (hub ms; pass the previous answer's `asOf`), and
    * known ids that are gone or moved to another monitor.
    */
-  remote_getDeviceConfigs(since: unknown = 0, knownDeviceIds: unknown = []): unknown {
+  async remote_getDeviceConfigs(
+    since: unknown = 0,
+    knownDeviceIds: unknown = [],
+  ): Promise<unknown> {
     if (typeof since !== 'number' || !Number.isFinite(since) || since < 0) {
       throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'since must be a time in ms (0 for everything)', {
         data: { field: 'since' },
@@ -66,10 +69,10 @@ export class ConfigService extends HubService {
   }
 
   /** One device of this monitor (run-once mode). */
-  remote_getDeviceConfig(deviceId: unknown): unknown {
+  async remote_getDeviceConfig(deviceId: unknown): Promise<unknown> {
     if (typeof deviceId !== 'string')
       throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'getDeviceConfig(deviceId) takes a string');
-    const d = this.env.store.model.getDevice(deviceId);
+    const d = await this.env.store.model.getDevice(deviceId);
     if (!d || d.collector !== this.monitor) {
       throw new ZHubError(
         'HUB_ERR_NOT_FOUND',

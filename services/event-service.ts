@@ -32,13 +32,14 @@ export class EventService extends IngestService<EventInput> {
    * The daemon's high-water marks: everything up to them is stored. A daemon whose spool is
    * new (or was lost) numbers its items above these, or they would count as duplicates.
    */
-  remote_getDeliveryMarks(caller: Caller): { events: number; metrics: number } {
+  async remote_getDeliveryMarks(caller: Caller): Promise<{ events: number; metrics: number }> {
     this.env.claims.claim(caller);
     const key = daemonKey(caller);
-    return {
-      events: this.env.store.highWater(key, 'events'),
-      metrics: this.env.store.highWater(key, 'metrics'),
-    };
+    const [events, metrics] = await Promise.all([
+      this.env.store.highWater(key, 'events'),
+      this.env.store.highWater(key, 'metrics'),
+    ]);
+    return { events, metrics };
   }
 
   /** "I am alive for the next `timeoutSeconds`": missing the next one raises an event. */

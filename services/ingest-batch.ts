@@ -1,4 +1,4 @@
-import type { Caller, IngestResult, Rejected } from '../hub/index.js';
+import type { Awaitable, Caller, IngestResult, Rejected } from '../hub/index.js';
 import { checkBatch, HubService } from '../hub/index.js';
 import { batchAfter } from './batch-options.js';
 import { daemonKey, storeWrite } from './store-errors.js';
@@ -15,7 +15,7 @@ export interface IngestKind<T> {
     now: number,
     rejectedMaxSeq: number,
     after: number | undefined,
-  ) => IngestResult;
+  ) => Awaitable<IngestResult>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { GroupCommit } from '../hub/index.js';
+import type { Awaitable, IngestWriter } from '../hub/index.js';
 import { ZHubError } from '../shared/index.js';
 
 /**
@@ -7,7 +7,11 @@ import { ZHubError } from '../shared/index.js';
  * retryable HUB_ERR_STORE: the daemon keeps the batch in its spool and sends it again;
  * nothing was acknowledged.
  */
-export async function storeWrite<T>(ingest: GroupCommit, what: string, fn: () => T): Promise<T> {
+export async function storeWrite<T>(
+  ingest: IngestWriter,
+  what: string,
+  fn: () => Awaitable<T>,
+): Promise<T> {
   try {
     return await ingest.submit(fn);
   } catch (err) {

@@ -1,6 +1,7 @@
+import cluster from 'node:cluster';
 import { Command, Option } from 'commander';
 import { loadHubConfig, redactConfig, type HubConfig } from '../../hub/config.js';
-import { runHub } from '../../hub/main.js';
+import { runHub, runHubWorkers } from '../../hub/main.js';
 import { startLocalCollector } from './local-collector.js';
 import { intOption } from './options.js';
 
@@ -16,6 +17,15 @@ function hubOptions(cmd: Command): Command {
     .option('-p, --port <port>', 'port to listen on (8789)', intOption('port', 0, 65535))
     .option('--host <host>', 'address to listen on (0.0.0.0)')
     .option('-d, --data <dir>', 'data directory, created on first start (./data)')
+    .option(
+      '--store <url>',
+      'postgres://user@host/db: a store shared by several hubs (default: SQLite in --data)',
+    )
+    .option(
+      '--workers <n>',
+      'hub processes sharing the port (needs --store postgres://…)',
+      intOption('workers', 1, 64),
+    )
     .option('--users <file>', 'users file (<data>/hubpasswd.json)')
     .option('--services <dir...>', 'extra folders of service modules to load')
     .option('--monitors <name...>', 'monitors (collectors) to create if missing (localhost)')
@@ -44,6 +54,8 @@ function resolveConfig(cmd: Command): Promise<HubConfig> {
     'port',
     'host',
     'data',
+    'store',
+    'workers',
     'users',
     'services',
     'monitors',
@@ -66,8 +78,13 @@ export function hubCommand(): Command {
   );
   return hub.action(async () => {
     const config = await resolveConfig(hub);
+    if (config.workers > 1 && cluster.isPrimary) {
+      await runHubWorkers(config);
+      return;
+    }
     const { zhub, wsUrl, log } = await runHub(config);
-    if (config.localCollector) {
+    // With workers, the first runs the local collector.
+    if (config.localCollector && (cluster.isPrimary || cluster.worker?.id === 1)) {
       await startLocalCollector(
         zhub,
         wsUrl.replace('//0.0.0.0:', '//127.0.0.1:'),

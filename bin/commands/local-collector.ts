@@ -44,7 +44,7 @@ export async function startLocalCollector(
   log: Logger,
 ): Promise<CollectorDaemon> {
   const env = zhub.hub.env;
-  if (!env.store.model.getDevice(LOCALHOST_DEVICE.id)) {
+  if (!(await env.store.model.getDevice(LOCALHOST_DEVICE.id))) {
     await env.model.putDevices([LOCALHOST_DEVICE], 'add');
     log.info('created the localhost device, polled every 10 s by the local host collector');
   }

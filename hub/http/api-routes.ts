@@ -60,13 +60,13 @@ export function registerApiRoutes(
       const user = (req: object): string => (req as { user: string }).user;
 
       api.get('/status', (req) => status(parseOrThrow(z.object(page), req.query)));
-      api.get('/collectors', () => ({ collectors: env.model.collectors() }));
-      api.post('/collectors', (req, reply) => {
-        const r = env.model.putCollector(req.body);
+      api.get('/collectors', async () => ({ collectors: await env.model.collectors() }));
+      api.post('/collectors', async (req, reply) => {
+        const r = await env.model.putCollector(req.body);
         return reply.code(r.created ? 201 : 200).send(r.collector);
       });
-      api.delete<{ Params: { name: string } }>('/collectors/:name', (req, reply) => {
-        env.model.removeCollector(req.params.name);
+      api.delete<{ Params: { name: string } }>('/collectors/:name', async (req, reply) => {
+        await env.model.removeCollector(req.params.name);
         return reply.code(204).send();
       });
 
@@ -74,8 +74,8 @@ export function registerApiRoutes(
         const q = parseOrThrow(deviceQuery, req.query);
         return env.store.model.listDevices(q);
       });
-      api.get<{ Params: { id: string } }>('/devices/:id', (req) => {
-        const d = env.store.model.getDevice(req.params.id);
+      api.get<{ Params: { id: string } }>('/devices/:id', async (req) => {
+        const d = await env.store.model.getDevice(req.params.id);
         if (!d) throw new ZHubError('HUB_ERR_NOT_FOUND', `no device '${req.params.id}'`);
         return d;
       });
@@ -92,8 +92,8 @@ export function registerApiRoutes(
       api.patch<{ Params: { id: string } }>('/devices/:id', (req) =>
         env.model.editDevice(req.params.id, req.body),
       );
-      api.delete<{ Params: { id: string } }>('/devices/:id', (req, reply) => {
-        env.model.removeDevices([req.params.id]);
+      api.delete<{ Params: { id: string } }>('/devices/:id', async (req, reply) => {
+        await env.model.removeDevices([req.params.id]);
         return reply.code(204).send();
       });
 
@@ -114,13 +114,13 @@ export function registerApiRoutes(
         ['close', 'closed'],
         ['reopen', 'open'],
       ] as const) {
-        api.post(`/events/${path}`, (req) => {
+        api.post(`/events/${path}`, async (req) => {
           const { ids } = parseOrThrow(idsBody, req.body);
-          return { changed: env.store.events.setEventState(ids, state, user(req), now()) };
+          return { changed: await env.store.events.setEventState(ids, state, user(req), now()) };
         });
       }
 
-      api.get('/metrics', (req) => {
+      api.get('/metrics', async (req) => {
         const q = parseOrThrow(metricQuery, req.query);
         const to = q.to ?? now();
         const from = q.from ?? to - 3_600_000;
@@ -131,12 +131,12 @@ export function registerApiRoutes(
           from,
           to,
           step: q.step ?? null,
-          points: env.store.metrics.queryMetrics({ ...q, from, to }),
+          points: await env.store.metrics.queryMetrics({ ...q, from, to }),
         };
       });
-      api.get<{ Querystring: { device?: string } }>('/metrics/series', (req) => {
+      api.get<{ Querystring: { device?: string } }>('/metrics/series', async (req) => {
         if (!req.query.device) throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'device: required');
-        return { series: env.store.metrics.listSeries(req.query.device) };
+        return { series: await env.store.metrics.listSeries(req.query.device) };
       });
       done();
     },

@@ -10,7 +10,7 @@ import type { Session } from '../session.js';
 export function registerStatusRoutes(app: FastifyInstance, hub: Hub): void {
   app.get('/health', () => ({ status: 'ok' }));
   app.get('/ready', async (_req, reply) => {
-    const store = hub.env.store.healthy() && hub.env.ingest.healthy;
+    const store = (await hub.env.store.healthy()) && hub.env.ingest.healthy;
     const accepting = hub.accepting;
     const ready = store && accepting;
     return reply.code(ready ? 200 : 503).send({ ready, store, accepting });
@@ -22,7 +22,10 @@ export function registerStatusRoutes(app: FastifyInstance, hub: Hub): void {
 }
 
 /** What `GET /api/status` answers: the daemons and the hub's figures. */
-export function hubStatus(hub: Hub, page: { offset?: number; limit?: number } = {}): unknown {
+export async function hubStatus(
+  hub: Hub,
+  page: { offset?: number; limit?: number } = {},
+): Promise<unknown> {
   const now = hub.clock.now();
   const beats = new Map(hub.env.heartbeats.list().map((h) => [h.daemon, h]));
   const row = (sess: Session, leftAt: number | null) => {
@@ -72,8 +75,8 @@ export function hubStatus(hub: Hub, page: { offset?: number; limit?: number } = 
     },
     store: {
       kind: hub.env.store.kind,
-      samples: hub.env.store.metrics.countSamples(),
-      events: hub.env.store.events.countEvents(),
+      samples: await hub.env.store.metrics.countSamples(),
+      events: await hub.env.store.events.countEvents(),
     },
   };
 }

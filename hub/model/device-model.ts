@@ -41,17 +41,17 @@ export class DeviceModel {
     private readonly changes: ModelChanges,
   ) {}
 
-  collectors(): Collector[] {
+  async collectors(): Promise<Collector[]> {
     return this.store.model.listCollectors();
   }
 
-  putCollector(input: unknown): { collector: Collector; created: boolean } {
+  async putCollector(input: unknown): Promise<{ collector: Collector; created: boolean }> {
     const c = parseOrThrow(collectorInputSchema, input);
     return this.store.model.putCollector(c.name, c.properties);
   }
 
-  removeCollector(name: string): void {
-    if (!this.store.model.removeCollector(name))
+  async removeCollector(name: string): Promise<void> {
+    if (!(await this.store.model.removeCollector(name)))
       throw new ZHubError('HUB_ERR_NOT_FOUND', `no collector '${name}'`);
   }
 
@@ -68,17 +68,17 @@ export class DeviceModel {
       devices.push(parseOrThrow(deviceInputSchema, input[i], input.length > 1 ? `[${i}].` : ''));
       if (i % VALIDATE_SLICE === VALIDATE_SLICE - 1) await new Promise((r) => setImmediate(r));
     }
-    return this.commit(this.store.model.putDevices(devices, mode)).flatMap((c) => c.updated);
+    return this.commit(await this.store.model.putDevices(devices, mode)).flatMap((c) => c.updated);
   }
 
-  editDevice(id: string, patch: unknown): Device {
+  async editDevice(id: string, patch: unknown): Promise<Device> {
     const p = parseOrThrow(devicePatchSchema, patch);
-    this.commit(this.store.model.putDevices([{ id, patch: p }], 'edit'));
-    return this.store.model.getDevice(id) as Device;
+    this.commit(await this.store.model.putDevices([{ id, patch: p }], 'edit'));
+    return (await this.store.model.getDevice(id)) as Device;
   }
 
-  removeDevices(ids: string[]): number {
-    return this.commit(this.store.model.removeDevices(ids)).reduce(
+  async removeDevices(ids: string[]): Promise<number> {
+    return this.commit(await this.store.model.removeDevices(ids)).reduce(
       (n, c) => n + c.removed.length,
       0,
     );

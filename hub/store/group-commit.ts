@@ -1,4 +1,12 @@
-import type { Store } from './store.js';
+import type { Awaitable, IngestWriter, WriterOptions, WriterStats } from './store.js';
+
+/** A store whose writes are synchronous, with nested transactions (SQLite). */
+export interface SyncTransactions {
+  /** Runs `fn` in one transaction: it commits when `fn` returns, and rolls back if it throws. */
+  group<T>(fn: () => T): T;
+  /** Inside `group`: runs `fn` in a savepoint, so that its failure undoes only its own writes. */
+  savepoint<T>(fn: () => T): T;
+}
 
 interface Job {
   work: () => unknown;
@@ -6,13 +14,7 @@ interface Job {
   reject(err: unknown): void;
 }
 
-export interface GroupCommitStats {
-  commits: number;
-  jobs: number;
-  /** Most jobs in one commit. */
-  largest: number;
-  failedCommits: number;
-}
+export type GroupCommitStats = WriterStats;
 
 /**
  * Group commit: ingest batches that arrive in the same turn of the event loop are written in
@@ -22,7 +24,7 @@ export interface GroupCommitStats {
  * is shared; an idle hub commits a lone batch on the next turn, adding no timer delay.
  * The queue is bounded: past `maxQueued` jobs a submit is refused with `onFull()`'s error.
  */
-export class GroupCommit {
+export class GroupCommit implements IngestWriter {
   readonly stats: GroupCommitStats = { commits: 0, jobs: 0, largest: 0, failedCommits: 0 };
   private queue: Job[] = [];
   private scheduled = false;
@@ -30,14 +32,21 @@ export class GroupCommit {
   /** False after a commit failed, until one succeeds: the hub reports itself unready. */
   healthy = true;
 
-  constructor(
-    private readonly store: Store,
-    private readonly maxQueued: number,
-    private readonly onFull: () => Error,
-    private readonly onCommit: (seconds: number, ok: boolean) => void = () => undefined,
-  ) {}
+  private readonly maxQueued: number;
+  private readonly onFull: () => Error;
+  private readonly onCommit: (seconds: number, ok: boolean) => void;
 
-  submit<T>(work: () => T): Promise<T> {
+  constructor(
+    private readonly store: SyncTransactions,
+    options: WriterOptions,
+  ) {
+    this.maxQueued = options.maxQueued;
+    this.onFull = options.onFull;
+    this.onCommit = options.onCommit ?? (() => undefined);
+  }
+
+  /** `work` must be synchronous (it runs inside the group's transaction). */
+  submit<T>(work: () => Awaitable<T>): Promise<T> {
     if (this.queue.length >= this.maxQueued) return Promise.reject(this.onFull());
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve, reject });
@@ -68,7 +77,11 @@ export class GroupCommit {
       this.store.group(() => {
         for (const job of jobs) {
           try {
-            outcomes.push({ ok: true, value: this.store.savepoint(job.work) });
+            const value = this.store.savepoint(job.work);
+            if (value instanceof Promise) {
+              throw new Error('group commit needs synchronous store writes');
+            }
+            outcomes.push({ ok: true, value });
           } catch (err) {
             outcomes.push({ ok: false, value: err });
           }
@@ -82,7 +95,9 @@ export class GroupCommit {
       for (const job of jobs) job.reject(err);
       return;
     }
-    this.healthy = true;
+    // Healthy again only once a write of this group committed: a group whose writes all failed
+    // (refused out of order, say) commits nothing and proves nothing about the disk.
+    if (outcomes.some((o) => o.ok)) this.healthy = true;
     this.onCommit((performance.now() - started) / 1000, true);
     this.stats.commits++;
     this.stats.jobs += jobs.length;

@@ -5,25 +5,34 @@ import type {
   DevicePatch,
   ModelChange,
 } from '../model/model-schemas.js';
+import type { ModelChanges } from '../model/model-changes.js';
 import type { EventInput, SampleInput } from '../model/telemetry.js';
+
+/** A value, or a promise of it: SQLite answers at once, PostgreSQL over the network. */
+export type Awaitable<T> = T | Promise<T>;
 
 /** The device model: collectors, devices, and per-collector generations. */
 export interface ModelStore {
-  listCollectors(): Collector[];
-  getCollector(name: string): Collector | undefined;
+  listCollectors(): Awaitable<Collector[]>;
+  getCollector(name: string): Awaitable<Collector | undefined>;
   /** Adds the collector, or merges `properties` into an existing one's. */
   putCollector(
     name: string,
     properties: Record<string, unknown>,
-  ): { collector: Collector; created: boolean };
+  ): Awaitable<{ collector: Collector; created: boolean }>;
   /** Refuses (HUB_ERR_BAD_ARGUMENT) while devices still belong to it. */
-  removeCollector(name: string): boolean;
+  removeCollector(name: string): Awaitable<boolean>;
 
-  getDevice(id: string): Device | undefined;
-  listDevices(q: { collector?: string; search?: string; offset?: number; limit?: number }): {
+  getDevice(id: string): Awaitable<Device | undefined>;
+  listDevices(q: {
+    collector?: string;
+    search?: string;
+    offset?: number;
+    limit?: number;
+  }): Awaitable<{
     total: number;
     devices: Device[];
-  };
+  }>;
   /**
    * Adds (`add`: refuses existing ids), replaces (`upsert`) or edits (`edit`: refuses unknown
    * ids) devices, all in one transaction: all or nothing.
@@ -31,12 +40,12 @@ export interface ModelStore {
   putDevices(
     devices: DeviceInput[] | { id: string; patch: DevicePatch }[],
     mode: 'add' | 'upsert' | 'edit',
-  ): ModelChange[];
-  removeDevices(ids: string[]): ModelChange[];
+  ): Awaitable<ModelChange[]>;
+  removeDevices(ids: string[]): Awaitable<ModelChange[]>;
   /** The pull diff for a collector (see ConfigService.getDeviceConfigs). */
-  deviceDiff(collector: string, since: number, knownIds: readonly string[]): DeviceDiff;
+  deviceDiff(collector: string, since: number, knownIds: readonly string[]): Awaitable<DeviceDiff>;
   /** Ids and generations only: for resynchronising after missed notifications. */
-  generations(): Map<string, number>;
+  generations(): Awaitable<Map<string, number>>;
 }
 
 export interface DeviceDiff {
@@ -99,19 +108,19 @@ export interface EventStore {
     now: number,
     rejectedMaxSeq?: number,
     after?: number,
-  ): IngestResult & { deduplicated: number; cleared: number };
+  ): Awaitable<IngestResult & { deduplicated: number; cleared: number }>;
   /** Raises or clears a hub-made event (heartbeats) outside any daemon stream. */
-  raiseEvent(event: Omit<EventInput, 'seq'>, daemon: string, now: number): void;
-  queryEvents(q: EventQuery): { total: number; events: StoredEvent[] };
+  raiseEvent(event: Omit<EventInput, 'seq'>, daemon: string, now: number): Awaitable<void>;
+  queryEvents(q: EventQuery): Awaitable<{ total: number; events: StoredEvent[] }>;
   /** Rows in the console, and occurrences (rows plus every deduplicated repeat). */
-  countEvents(): { rows: number; occurrences: number };
+  countEvents(): Awaitable<{ rows: number; occurrences: number }>;
   /** Moves events to `acknowledged` or `closed`; answers how many changed. */
   setEventState(
     ids: number[],
     state: 'acknowledged' | 'closed' | 'open',
     by: string,
     now: number,
-  ): number;
+  ): Awaitable<number>;
 }
 
 export interface MetricPoint {
@@ -138,30 +147,65 @@ export interface MetricStore {
     now: number,
     rejectedMaxSeq?: number,
     after?: number,
-  ): IngestResult;
-  queryMetrics(q: MetricQuery): MetricPoint[];
+  ): Awaitable<IngestResult>;
+  queryMetrics(q: MetricQuery): Awaitable<MetricPoint[]>;
   /** Series known for a device: (component, metric) pairs. */
-  listSeries(device: string): { component: string; metric: string }[];
+  listSeries(device: string): Awaitable<{ component: string; metric: string }[]>;
   /** Deletes a bounded amount of samples older than `before`; answers how many (0: nothing left). */
-  purgeMetrics(before: number, limit: number): number;
+  purgeMetrics(before: number, limit: number): Awaitable<number>;
   /** Moves up to `maxRows` freshly ingested samples into the query-friendly layout; answers how many. */
-  compact(maxRows: number): number;
-  countSamples(): number;
+  compact(maxRows: number): Awaitable<number>;
+  countSamples(): Awaitable<number>;
 }
 
 /** Everything the hub keeps. SQLite is the embedded default; others implement the same. */
+/** Where ingest writes go. A write is durable when its promise resolves, never before. */
+export interface WriterStats {
+  commits: number;
+  /** Writes committed. */
+  jobs: number;
+  /** Most writes in one commit. */
+  largest: number;
+  failedCommits: number;
+}
+
+export interface IngestWriter {
+  submit<T>(work: () => Awaitable<T>): Promise<T>;
+  readonly stats: WriterStats;
+  /** False after a commit failed, until one succeeds: the hub reports itself unready. */
+  readonly healthy: boolean;
+  /** Writes waiting or running. */
+  readonly queued: number;
+  /** Starts what is waiting now (at shutdown). */
+  flushNow(): void;
+}
+
+export interface WriterOptions {
+  /** Writes waiting at most; past it `submit` is refused with `onFull()`'s error. */
+  maxQueued: number;
+  onFull: () => Error;
+  onCommit?: (seconds: number, ok: boolean) => void;
+}
+
+/** Everything the hub keeps. SQLite is the embedded default; PostgreSQL is shared by several hubs. */
 export interface Store {
   readonly kind: string;
   readonly model: ModelStore;
   readonly events: EventStore;
   readonly metrics: MetricStore;
   /** The daemon's delivery high-water mark for `stream` (0 when none). */
-  highWater(daemon: string, stream: 'events' | 'metrics'): number;
-  /** Runs `fn` in one transaction: it commits when `fn` returns, and rolls back if it throws. */
-  group<T>(fn: () => T): T;
-  /** Inside `group`: runs `fn` in a savepoint, so that its failure undoes only its own writes. */
-  savepoint<T>(fn: () => T): T;
+  highWater(daemon: string, stream: 'events' | 'metrics'): Awaitable<number>;
+  /**
+   * The writer ingest goes through: SQLite groups the batches of one turn into one transaction
+   * (group commit); PostgreSQL gives each batch its own transaction on a pooled connection.
+   */
+  writer(options: WriterOptions): IngestWriter;
+  /**
+   * A store shared by several hubs tells the others about this hub's model changes and
+   * relays theirs into `changes` (PostgreSQL: LISTEN/NOTIFY). Absent for a store of one hub.
+   */
+  watchModel?(changes: ModelChanges): Promise<unknown>;
   /** True when a trivial write commits: for readiness checks. */
-  healthy(): boolean;
-  close(): void;
+  healthy(): Awaitable<boolean>;
+  close(): Awaitable<void>;
 }

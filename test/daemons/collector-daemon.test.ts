@@ -11,6 +11,7 @@ import {
 } from '../../daemons/index.js';
 import { memoryHub, MEMORY_PASSWORD } from '../support/memory-hub.js';
 import { untilWithClock } from '../support/until.js';
+import type { SqliteStore } from '../../hub/index.js';
 
 /** A collector whose readings the test sets. */
 class FakeCollector implements Collector {
@@ -69,7 +70,15 @@ async function setup() {
     });
   const until = (cond: () => boolean, stepMs = 100): Promise<void> =>
     untilWithClock(env.clock, cond, stepMs);
-  return { env, fake, make, until, dataDir, model: env.hub.env.model, store: env.hub.env.store };
+  return {
+    env,
+    fake,
+    make,
+    until,
+    dataDir,
+    model: env.hub.env.model,
+    store: env.hub.env.store as SqliteStore,
+  };
 }
 
 describe('CollectorDaemon', () => {
@@ -121,16 +130,16 @@ describe('CollectorDaemon', () => {
 
   it('applies pushed additions, moves and deletions, and stops the tasks of deleted devices', async () => {
     const { make, until, model } = await setup();
-    model.putCollector({ name: 'dc2', properties: {} });
+    await model.putCollector({ name: 'dc2', properties: {} });
     const d = make();
     daemons.push(d);
     await d.startCollecting();
     await until(() => d.ready);
     await model.putDevices([fakeDevice('a'), fakeDevice('b', 30)], 'add');
     await until(() => d.scheduler.has('a@10s') && d.scheduler.has('b@30s'));
-    model.editDevice('b', { collector: 'dc2' });
+    await model.editDevice('b', { collector: 'dc2' });
     await until(() => !d.devices.has('b') && !d.scheduler.has('b@30s'));
-    model.removeDevices(['a']);
+    await model.removeDevices(['a']);
     await until(() => d.devices.size === 0 && d.scheduler.ids().length === 0);
   });
 

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HubDaemon, type HubDaemonOptions } from '../../daemons/index.js';
 import { memoryHub, MEMORY_PASSWORD } from '../support/memory-hub.js';
 import { untilWithClock } from '../support/until.js';
+import type { SqliteStore } from '../../hub/index.js';
 
 async function setup(extra: Partial<HubDaemonOptions> = {}) {
   const env = await memoryHub();
@@ -31,7 +32,7 @@ async function setup(extra: Partial<HubDaemonOptions> = {}) {
   /** Turns the event loop and the manual clock until `cond` holds. */
   const until = (cond: () => boolean, stepMs = 100): Promise<void> =>
     untilWithClock(env.clock, cond, stepMs);
-  return { env, dataDir, make, until, store: env.hub.env.store };
+  return { env, dataDir, make, until, store: env.hub.env.store as SqliteStore };
 }
 
 const samples = (from: number, n: number) =>

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectHub, type HubClient } from '../../daemons/index.js';
-import { buildHub, UserStore, type ZHub } from '../../hub/index.js';
+import { buildHub, UserStore, type ZHub, type SqliteStore } from '../../hub/index.js';
 
 const USER = 'operator';
 const PASSWORD = 'operator-password';
@@ -111,7 +111,9 @@ describe('the status page in a real browser', () => {
     await page.screenshot({ path: join(SHOTS, '4-events.png') });
     await row.locator('button[data-act=close]').click();
     await row.waitFor({ state: 'detached', timeout: 15_000 });
-    expect(zhub.hub.env.store.events.queryEvents({ state: 'closed' }).events[0]).toMatchObject({
+    expect(
+      (zhub.hub.env.store as SqliteStore).events.queryEvents({ state: 'closed' }).events[0],
+    ).toMatchObject({
       summary: 'e2e: site down',
       closedBy: USER,
     });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildHub, UserStore, type ZHub } from '../../hub/index.js';
+import { buildHub, UserStore, type ZHub, type SqliteStore } from '../../hub/index.js';
 
 const USER = 'ops';
 const PASSWORD = 'ops-password-123';
@@ -125,7 +125,7 @@ describe('HTTP API', () => {
 
   it('queries, acknowledges and closes events', async () => {
     const { call, hub } = await setup();
-    const store = hub.hub.env.store;
+    const store = hub.hub.env.store as SqliteStore;
     const base = {
       count: 1,
       component: '',
@@ -162,7 +162,7 @@ describe('HTTP API', () => {
   it('answers metric queries with points averaged into steps', async () => {
     const { call, hub } = await setup();
     const t0 = 1_700_000_010_000; // a multiple of the step: buckets align to the epoch
-    hub.hub.env.store.metrics.ingestMetrics(
+    (hub.hub.env.store as SqliteStore).metrics.ingestMetrics(
       'd',
       Array.from({ length: 60 }, (_, i) => ({
         seq: i + 1,

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connectTestClient, startHub, TEST_PASSWORD, TEST_USER } from '../support/hub-fixture.js';
+import type { SqliteStore } from '../../hub/index.js';
 
 /** Parses the Prometheus text exposition format into `name{labels}` → value. */
 function parseExposition(text: string): Map<string, number> {
@@ -38,7 +42,7 @@ describe('health, readiness, metrics and status', () => {
     };
     expect(await get('/health')).toEqual({ status: 200, body: { status: 'ok' } });
     expect((await get('/ready')).status).toBe(200);
-    const store = hub.zhub.hub.env.store;
+    const store = hub.zhub.hub.env.store as SqliteStore;
     const group = store.group.bind(store);
     store.group = () => {
       throw new Error('disk I/O error');
@@ -49,8 +53,25 @@ describe('health, readiness, metrics and status', () => {
       body: { ready: false, store: false },
     });
     store.group = group;
+    // A commit in which every write failed (here: refused out of order) proves nothing about
+    // the disk: the hub stays unready until a write commits.
+    await hub.zhub.hub.env.ingest
+      .submit(() => {
+        throw new Error('out of order');
+      })
+      .catch(() => undefined);
+    expect((await get('/ready')).status).toBe(503);
     await hub.zhub.hub.env.ingest.submit(() => 1);
     expect((await get('/ready')).status).toBe(200);
+  });
+
+  it('probes the disk with a real write for /ready (a read alone succeeds on a full disk)', async () => {
+    const hub = await startHub({ dataDir: await mkdtemp(join(tmpdir(), 'zhub-ready-')) });
+    cleanups.push(hub.close);
+    const store = hub.zhub.hub.env.store as SqliteStore;
+    expect(store.healthy()).toBe(true);
+    expect(store.healthy()).toBe(true);
+    expect(store.probes).toBe(2);
   });
 
   it('exposes Prometheus metrics that a parser reads: calls by service, method and outcome, daemons, process', async () => {

@@ -7,6 +7,7 @@ import { PROTOCOL_VERSION } from '../../shared/index.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { connectTestClient, startHub } from '../support/hub-fixture.js';
 import { until } from '../support/until.js';
+import type { SqliteStore } from '../../hub/index.js';
 
 const hello = JSON.stringify([[0, PROTOCOL_VERSION, {}]]);
 
@@ -173,10 +174,12 @@ describe('connection abuse', () => {
     await events.callRemote('sendEvents', [
       { seq: 1, device: 'd', severity: 3, summary: 's', daemon: 'victim', user: 'admin' },
     ]);
-    const stored = hub.zhub.hub.env.store.events.queryEvents({ device: 'd' }).events;
+    const stored = (hub.zhub.hub.env.store as SqliteStore).events.queryEvents({
+      device: 'd',
+    }).events;
     expect(stored.map((e) => e.daemon)).toEqual(['tester:honest']);
-    expect(hub.zhub.hub.env.store.highWater('tester:victim', 'events')).toBe(0);
-    expect(hub.zhub.hub.env.store.highWater('tester:honest', 'events')).toBe(1);
+    expect((hub.zhub.hub.env.store as SqliteStore).highWater('tester:victim', 'events')).toBe(0);
+    expect((hub.zhub.hub.env.store as SqliteStore).highWater('tester:honest', 'events')).toBe(1);
     client.close();
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectorDaemon, HttpCollector, PortCollector } from '../../daemons/index.js';
-import { buildHub, UserStore, type ZHub } from '../../hub/index.js';
+import { buildHub, UserStore, type ZHub, type SqliteStore } from '../../hub/index.js';
 import { runCli } from '../support/cli.js';
 
 const USER = 'collector';
@@ -114,7 +114,7 @@ describe('port and http daemons against real local targets', () => {
     web.close();
   });
 
-  const store = () => zhub.hub.env.store;
+  const store = () => zhub.hub.env.store as SqliteStore;
   const openEvents = () => store().events.queryEvents({ state: 'open' }).events;
 
   it('collects availability, connect and response times, and raises events for a failing URL', async () => {

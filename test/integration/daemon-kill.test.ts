@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startHub } from '../support/hub-fixture.js';
+import type { SqliteStore } from '../../hub/index.js';
 
 function run(
   args: string[],
@@ -43,12 +44,12 @@ describe('a daemon killed with SIGKILL mid-flush', () => {
         return (marks.at(-1) ?? 0) > n / 4;
       });
       expect(first.code).toBe(null); // killed, not exited
-      const stored = hub.zhub.hub.env.store.metrics.countSamples();
+      const stored = (hub.zhub.hub.env.store as SqliteStore).metrics.countSamples();
       expect(stored).toBeGreaterThan(0);
       expect(stored).toBeLessThan(n);
       const second = await run([hub.url, dataDir, String(n), 'drain']);
       expect(second.out).toMatch(/^drained/m);
-      const store = hub.zhub.hub.env.store;
+      const store = hub.zhub.hub.env.store as SqliteStore;
       expect(store.metrics.countSamples()).toBe(n);
       const values = store.metrics
         .queryMetrics({ device: 'k', metric: 'v', from: 0, to: 2_000_000, limit: 100_000 })

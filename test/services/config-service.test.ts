@@ -49,7 +49,7 @@ describe('ConfigService', () => {
 
   it('answers the collector properties and generation', async () => {
     const { connect, model } = await setup();
-    model.putCollector({ name: 'localhost', properties: { cycleInterval: 60 } });
+    await model.putCollector({ name: 'localhost', properties: { cycleInterval: 60 } });
     const svc = await connect();
     expect(await svc.callRemote('getConfigProperties')).toMatchObject({
       name: 'localhost',
@@ -59,7 +59,7 @@ describe('ConfigService', () => {
 
   it('answers the pull diff and single devices of its own monitor only', async () => {
     const { connect, model } = await setup();
-    model.putCollector({ name: 'dc2', properties: {} });
+    await model.putCollector({ name: 'dc2', properties: {} });
     await model.putDevices([dev('a'), dev('b'), dev('elsewhere', 'dc2')], 'add');
     const svc = await connect();
     const first = await svc.callRemote<{ new: Device[]; asOf: number; generation: number }>(
@@ -68,7 +68,7 @@ describe('ConfigService', () => {
       [],
     );
     expect(first.new.map((d) => d.id)).toEqual(['a', 'b']);
-    model.removeDevices(['b']);
+    await model.removeDevices(['b']);
     const next = await svc.callRemote<{ new: Device[]; removed: string[] }>(
       'getDeviceConfigs',
       first.asOf,
@@ -117,7 +117,7 @@ describe('ConfigService', () => {
     env.clock.advance(1000);
     await until(() => listener.updatedIds.length === 2100);
     expect(listener.updates.map((u) => u.length)).toEqual([500, 500, 500, 500, 100]);
-    model.removeDevices(['n1', 'n2']);
+    await model.removeDevices(['n1', 'n2']);
     env.clock.advance(1000);
     await until(() => listener.deletes.length === 1);
     expect(listener.deletes[0]).toEqual(['n1', 'n2']);
@@ -125,13 +125,13 @@ describe('ConfigService', () => {
 
   it('sends a moved device as a delete to the old monitor and an update to the new one', async () => {
     const { env, connect, model } = await setup();
-    model.putCollector({ name: 'dc2', properties: {} });
+    await model.putCollector({ name: 'dc2', properties: {} });
     await model.putDevices([dev('mover')], 'add');
     const onA = new ConfigListener();
     const onB = new ConfigListener();
     await connect('localhost', onA);
     await connect('dc2', onB);
-    model.editDevice('mover', { collector: 'dc2' });
+    await model.editDevice('mover', { collector: 'dc2' });
     env.clock.advance(1000);
     await until(() => onA.deletes.length === 1 && onB.updates.length === 1);
     expect(onA.deletes[0]).toEqual(['mover']);

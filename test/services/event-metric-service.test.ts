@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HubClient } from '../../daemons/index.js';
 import { memoryHub } from '../support/memory-hub.js';
+import type { SqliteStore } from '../../hub/index.js';
 
 const event = (seq: number, over: Record<string, unknown> = {}) => ({
   seq,
@@ -30,7 +31,7 @@ describe('EventService and MetricService', () => {
         client: c,
       };
     };
-    return { env, store: env.hub.env.store, client };
+    return { env, store: env.hub.env.store as SqliteStore, client };
   }
 
   it('stores an event batch once even when it is sent again after a lost answer', async () => {

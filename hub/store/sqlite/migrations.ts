@@ -81,6 +81,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX chunks_by_series ON chunks(series, t1);
   CREATE INDEX chunks_by_end ON chunks(t1);
   `,
+  // 2: a one-row table that readiness checks write to (a read succeeds on a full disk)
+  `
+  CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

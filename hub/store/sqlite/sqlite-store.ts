@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Clock, Logger } from '../../../shared/index.js';
 import { silentLogger, systemClock, ZHubError } from '../../../shared/index.js';
-import type { Store } from '../store.js';
+import { GroupCommit, type SyncTransactions } from '../group-commit.js';
+import type { IngestWriter, Store, WriterOptions } from '../store.js';
 import { DeliveryMarks, type Stream } from './delivery-marks.js';
 import { migrate } from './migrations.js';
 import { SqliteEvents } from './sqlite-events.js';
@@ -23,7 +24,7 @@ export interface SqliteStoreOptions {
 }
 
 /** The embedded default store: SQLite in WAL mode, through better-sqlite3. */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, SyncTransactions {
   readonly kind = 'sqlite';
   readonly model: SqliteModel;
   readonly events: SqliteEvents;
@@ -66,6 +67,11 @@ export class SqliteStore implements Store {
     return this.marks.read(daemon, stream);
   }
 
+  /** Group commit: the batches of one turn in one transaction, one savepoint each. */
+  writer(options: WriterOptions): IngestWriter {
+    return new GroupCommit(this, options);
+  }
+
   group<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }
@@ -75,9 +81,21 @@ export class SqliteStore implements Store {
     return this.db.transaction(fn)();
   }
 
+  /** Probe writes done by `healthy()`. */
+  probes = 0;
+
+  /**
+   * One small committed write: a full disk or a read-only file system fails it, where a read
+   * would still succeed.
+   */
   healthy(): boolean {
     try {
-      this.db.prepare('SELECT 1').get();
+      this.db
+        .prepare(
+          'INSERT INTO health_probe(id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at',
+        )
+        .run(Date.now());
+      this.probes++;
       return this.db.open;
     } catch {
       return false;

@@ -1,0 +1,61 @@
+import type { Pool, PoolClient } from 'pg';
+import { checkContinues } from '../sqlite/ingest-order.js';
+
+/** Runs `fn` in one transaction on a pooled connection: COMMIT when it resolves, ROLLBACK if it throws. */
+export async function transaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const value = await fn(client);
+    await client.query('COMMIT');
+    return value;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * The exactly-once rule for one batch inside the caller's transaction (as SQLite's
+ * DeliveryMarks): the daemon's mark row is locked first, so batches of one daemon arriving at
+ * two hubs at once are applied one after the other; items at or below the mark are duplicates.
+ */
+export async function ingestWithMark<T extends { seq: number }>(
+  c: PoolClient,
+  daemon: string,
+  stream: 'events' | 'metrics',
+  items: readonly T[],
+  now: number,
+  rejectedMaxSeq: number,
+  after: number | undefined,
+  store: (fresh: T[]) => Promise<void>,
+): Promise<{ ack: number; stored: number; duplicates: number }> {
+  await c.query(
+    `INSERT INTO delivery(daemon, stream, high_water, updated_at) VALUES ($1, $2, 0, $3)
+     ON CONFLICT (daemon, stream) DO NOTHING`,
+    [daemon, stream, now],
+  );
+  const r = await c.query<{ high_water: number }>(
+    'SELECT high_water FROM delivery WHERE daemon = $1 AND stream = $2 FOR UPDATE',
+    [daemon, stream],
+  );
+  const mark = r.rows[0]?.high_water ?? 0;
+  checkContinues(stream, mark, after);
+  let top = Math.max(mark, rejectedMaxSeq);
+  const fresh: T[] = [];
+  for (const item of items) {
+    if (item.seq <= mark) continue;
+    if (item.seq > top) top = item.seq;
+    fresh.push(item);
+  }
+  if (fresh.length > 0) await store(fresh);
+  if (top > mark) {
+    await c.query(
+      'UPDATE delivery SET high_water = $3, updated_at = $4 WHERE daemon = $1 AND stream = $2',
+      [daemon, stream, top, now],
+    );
+  }
+  return { ack: top, stored: fresh.length, duplicates: items.length - fresh.length };
+}
