@@ -16,6 +16,8 @@ export { UserStore, USER_NAME } from './auth/users-file.js';
 export { LoginLimiter } from './auth/login-limiter.js';
 export { randomPassword } from './auth/password-hash.js';
 export { SqliteStore } from './store/sqlite/sqlite-store.js';
+export { PgStore } from './store/postgres/pg-store.js';
+export type { PgStoreOptions } from './store/postgres/pg-store.js';
 export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export type {
   Awaitable,

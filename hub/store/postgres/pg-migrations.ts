@@ -89,10 +89,12 @@ export const PG_SCHEMA_VERSION = MIGRATIONS.length;
 /** Brings the schema to PG_SCHEMA_VERSION; refuses a newer one rather than guess at it. */
 export async function migratePg(
   client: PoolClient,
+  schema: string,
   now: number,
 ): Promise<{ from: number; to: number }> {
   await client.query("SELECT pg_advisory_lock(hashtext('zhub:migrations'))");
   try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query('CREATE TABLE IF NOT EXISTS zhub_schema (version integer NOT NULL)');
     const r = await client.query<{ version: number }>('SELECT version FROM zhub_schema');
     const from = r.rows[0]?.version ?? 0;

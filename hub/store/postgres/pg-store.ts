@@ -11,9 +11,9 @@ import { PgModel } from './pg-model.js';
 import { PgModelSync } from './pg-model-sync.js';
 
 export interface PgStoreOptions {
-  /** `postgres://user@host:5432/db`. */
+  /** `postgres://user@host:5432/db`; `?schema=name` picks the schema. */
   url: string;
-  /** Schema holding zhub's tables (default `public`); created if missing. Tests use their own. */
+  /** Schema holding zhub's tables (default: the URL's `schema`, else `public`); created if missing. */
   schema?: string;
   /** Connections in this hub's pool (default 10). */
   poolSize?: number;
@@ -59,12 +59,22 @@ export class PgStore implements Store {
 
   /** Connects, creates the schema if needed and migrates it (once, under a lock). */
   static async open(opts: PgStoreOptions): Promise<PgStore> {
-    const schema = opts.schema ?? 'public';
+    let url = opts.url;
+    let fromUrl: string | null = null;
+    try {
+      const u = new URL(opts.url);
+      fromUrl = u.searchParams.get('schema');
+      u.searchParams.delete('schema');
+      url = u.toString();
+    } catch {
+      throw new ZHubError('HUB_ERR_CONFIG', `invalid store URL ${redactUrl(opts.url)}`);
+    }
+    const schema = opts.schema ?? fromUrl ?? 'public';
     if (!SCHEMA_NAME.test(schema)) {
       throw new ZHubError('HUB_ERR_CONFIG', `invalid schema name '${schema}'`);
     }
     const config: pg.ClientConfig = {
-      connectionString: opts.url,
+      connectionString: url,
       types,
       options: `-c search_path=${schema}`,
       connectionTimeoutMillis: 10_000,
@@ -87,8 +97,7 @@ export class PgStore implements Store {
       );
     }
     try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      const { from, to } = await migratePg(client, clock.now());
+      const { from, to } = await migratePg(client, schema, clock.now());
       if (from !== to) log.info({ schema, from, to }, 'store schema migrated');
     } catch (err) {
       client.release();

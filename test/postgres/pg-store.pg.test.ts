@@ -1,0 +1,189 @@
+// The PostgreSQL store against a real server: the Store contract (model, exactly-once ingest,
+// deduplication, clears, states, samples, retention by partition), and what must be global
+// when several hubs share it — dedup and delivery marks across two pools, migrations run once.
+import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../support/manual-clock.js';
+import { TestSchema } from './pg-fixture.js';
+
+const ev = (seq: number, over: Record<string, unknown> = {}) => ({
+  count: 1,
+  seq,
+  device: 'r1',
+  component: 'eth0',
+  eventClass: '/Net',
+  eventKey: 'down',
+  severity: 4,
+  summary: 'link down',
+  message: '',
+  time: undefined,
+  fields: undefined,
+  ...over,
+});
+const sample = (seq: number, t: number, value = seq, device = 'r1') => ({
+  seq,
+  device,
+  component: '',
+  metric: 'cpu',
+  value,
+  timestamp: t,
+});
+const DAY = 86_400_000;
+
+describe('PgStore', () => {
+  const schema = new TestSchema();
+  afterAll(() => schema.drop());
+
+  it('migrates once even when hubs start together, and starts with the localhost collector', async () => {
+    const [a, b, c] = await Promise.all([schema.store(), schema.store(), schema.store()]);
+    expect((await a.model.listCollectors()).map((x) => x.name)).toEqual(['localhost']);
+    expect((await b.model.getCollector('localhost'))?.properties).toMatchObject({
+      cycleInterval: 300,
+    });
+    const v = await c.pool.query<{ version: number }>('SELECT version FROM zhub_schema');
+    expect(v.rows).toEqual([{ version: 1 }]);
+  });
+
+  it('adds, moves and removes devices, bumping generations, leaving tombstones for other hubs', async () => {
+    const clock = new ManualClock();
+    const store = await schema.store(clock);
+    await store.model.putCollector('dc2', { cycleInterval: 60 });
+    const g0 = (await store.model.getCollector('localhost'))?.generation as number;
+    const c1 = await store.model.putDevices(
+      [
+        { id: 'a', address: 'a.example' },
+        { id: 'b', address: 'b.example' },
+      ] as never,
+      'add',
+    );
+    expect(c1[0]?.generation).toBe(g0 + 1);
+    await expect(
+      store.model.putDevices([{ id: 'a', address: 'x' }] as never, 'add'),
+    ).rejects.toThrow(/already exists/);
+    const moved = await store.model.putDevices([{ id: 'a', patch: { collector: 'dc2' } }], 'edit');
+    expect(moved.map((c) => [c.collector, c.updated.map((d) => d.id), c.removed])).toEqual([
+      ['dc2', ['a'], []],
+      ['localhost', [], ['a']],
+    ]);
+    // Another hub that knew generation g0 rebuilds the change from the store alone.
+    const since = await store.model.changesSince('localhost', g0);
+    expect(since?.updated.map((d) => d.id)).toEqual(['b']);
+    expect(since?.removed).toEqual(['a']);
+    await expect(store.model.removeCollector('dc2')).rejects.toThrow(/still has 1 device/);
+    await expect(
+      store.model.putDevices(
+        [
+          { id: 'y', address: 'y' },
+          { id: 'b', address: 'b' },
+        ] as never,
+        'add',
+      ),
+    ).rejects.toThrow();
+    expect(await store.model.getDevice('y')).toBeUndefined();
+    const diff = await store.model.deviceDiff('localhost', 0, ['a', 'b', 'gone']);
+    expect(diff.removed).toEqual(['a', 'gone']);
+    expect(diff.updated.map((d) => d.id)).toEqual(['b']);
+    expect((await store.model.listDevices({ search: 'b' })).devices.map((d) => d.id)).toEqual([
+      'b',
+    ]);
+  });
+
+  it('stores a batch exactly once, refuses one that overtakes, dedups and clears', async () => {
+    const store = await schema.store();
+    expect(await store.events.ingestEvents('u:d1', [ev(1), ev(2)], 1_000)).toMatchObject({
+      ack: 2,
+      stored: 2,
+      deduplicated: 1,
+    });
+    expect(await store.events.ingestEvents('u:d1', [ev(2), ev(3)], 1_001)).toMatchObject({
+      ack: 3,
+      stored: 1,
+      duplicates: 1,
+    });
+    await expect(store.events.ingestEvents('u:d1', [ev(9)], 1_002, 0, 7)).rejects.toMatchObject({
+      code: 'HUB_ERR_OUT_OF_ORDER',
+    });
+    const open = await store.events.queryEvents({ state: 'active', device: 'r1' });
+    expect(open.events).toHaveLength(1);
+    expect(open.events[0]?.count).toBe(3);
+    // A raise and its clear in one batch, in that order: closed.
+    const r = await store.events.ingestEvents(
+      'u:d1',
+      [ev(4, { eventKey: 'x' }), ev(5, { eventKey: 'x', severity: 0 })],
+      1_003,
+    );
+    expect(r.cleared).toBe(1);
+    const id = open.events[0]?.id as number;
+    expect(await store.events.setEventState([id], 'acknowledged', 'op', 1_004)).toBe(1);
+    expect(await store.events.setEventState([id], 'closed', 'op', 1_005)).toBe(1);
+    await store.events.ingestEvents('u:d1', [ev(6)], 1_006);
+    await expect(store.events.setEventState([id], 'open', 'op', 1_007)).rejects.toMatchObject({
+      code: 'HUB_ERR_CONFLICT',
+    });
+    expect(await store.highWater('u:d1', 'events')).toBe(6);
+  });
+
+  it('deduplicates across hubs and keeps one mark per daemon whichever hub a batch reaches', async () => {
+    const [a, b] = await Promise.all([schema.store(), schema.store()]);
+    const fp = { device: 'shared', eventKey: 'cpu' };
+    await Promise.all([
+      a.events.ingestEvents('u:east', [ev(1, fp), ev(2, fp)], 2_000),
+      b.events.ingestEvents('u:west', [ev(1, fp)], 2_000),
+    ]);
+    const open = await b.events.queryEvents({ state: 'active', device: 'shared' });
+    expect(open.events.map((e) => e.count)).toEqual([3]);
+    // The same batch sent to both hubs at once (a failover resend): stored once.
+    const batch = [sample(1, Date.now()), sample(2, Date.now() + 1)];
+    const [ra, rb] = await Promise.all([
+      a.metrics.ingestMetrics('u:mover', batch, 3_000),
+      b.metrics.ingestMetrics('u:mover', batch, 3_000),
+    ]);
+    expect(ra.stored + rb.stored).toBe(2);
+    expect(ra.duplicates + rb.duplicates).toBe(2);
+  });
+
+  it('queries samples raw and in steps, and drops whole day partitions for retention', async () => {
+    const store = await schema.store();
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const old = today - 10 * DAY;
+    await store.metrics.ingestMetrics(
+      'u:m',
+      [
+        sample(1, old + 5, 1, 'r9'),
+        sample(2, old + 6, 3, 'r9'),
+        sample(3, today + 10, 5, 'r9'),
+        sample(4, today + 20, 7, 'r9'),
+      ],
+      today,
+    );
+    const raw = await store.metrics.queryMetrics({
+      device: 'r9',
+      metric: 'cpu',
+      from: old,
+      to: today + DAY,
+    });
+    expect(raw).toEqual([
+      { t: old + 5, v: 1 },
+      { t: old + 6, v: 3 },
+      { t: today + 10, v: 5 },
+      { t: today + 20, v: 7 },
+    ]);
+    const stepped = await store.metrics.queryMetrics({
+      device: 'r9',
+      metric: 'cpu',
+      from: today,
+      to: today + DAY,
+      step: 1_000,
+    });
+    expect(stepped).toEqual([{ t: today, v: 6 }]);
+    const before = await store.metrics.countSamples();
+    expect(await store.metrics.purgeMetrics(today - 7 * DAY, 1000)).toBe(2);
+    expect(await store.metrics.purgeMetrics(today - 7 * DAY, 1000)).toBe(0);
+    expect(await store.metrics.countSamples()).toBe(before - 2);
+    expect((await store.metrics.listSeries('r9')).map((s) => s.metric)).toEqual(['cpu']);
+  });
+
+  it('reports itself healthy with a real write', async () => {
+    const store = await schema.store();
+    expect(await store.healthy()).toBe(true);
+  });
+});
