@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from '../shared/index.js';
@@ -130,7 +131,14 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
     () => hub.clock.now(),
     (page) => hubStatus(hub, page),
   );
-  app.get('/api/info', () => ({ name: 'zhub', protocol: PROTOCOL_VERSION, daemons: path }));
+  app.get('/api/info', () => ({
+    name: 'zhub',
+    protocol: PROTOCOL_VERSION,
+    daemons: path,
+    store: hub.env.store.kind,
+    // Which of `zhub hub --workers N` answered (0: a hub without workers).
+    worker: cluster.worker?.id ?? 0,
+  }));
 
   let closed: Promise<void> | undefined;
   return {

@@ -25,7 +25,7 @@ export async function daemonKilled(opts: ProofOptions): Promise<ProofRow> {
     }
     await daemon.finished(120_000);
     await hub.stop();
-    const check = checkLedger(hub.dataDir, [entry]);
+    const check = await checkLedger(hub.dataDir, [entry]);
     return {
       test: 'Daemon killed mid-flush',
       done:

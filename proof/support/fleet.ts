@@ -61,7 +61,7 @@ export class Fleet {
   /** Stops the hub and compares its store with the ledgers. */
   async check(): Promise<LedgerCheck> {
     await this.hub.stop();
-    return checkLedger(
+    return await checkLedger(
       this.hub.dataDir,
       this.daemons.map((d) => d.entry),
     );

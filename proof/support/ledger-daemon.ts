@@ -24,7 +24,7 @@ const perSecond = Number(rateArg);
 const pingMs = Number(pingArg ?? 1_000);
 
 const daemon = new HubDaemon({
-  url: url.split(',')[0] as string,
+  url,
   username: PROOF_USER,
   password: PROOF_PASSWORD,
   name,

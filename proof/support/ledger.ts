@@ -1,7 +1,7 @@
 // What the proof daemons produce and how it is checked against the hub's store: each daemon's
 // ledger is known in advance (events with keys k0..k(n-1), samples with values 0..n-1), so the
 // store must hold every one of them, each exactly once.
-import { SqliteStore } from '../../hub/index.js';
+import { SqliteStore, type Store } from '../../hub/index.js';
 
 export const PROOF_USER = 'proof';
 export const PROOF_PASSWORD = 'proof-suite-password';
@@ -28,21 +28,30 @@ export interface LedgerCheck {
   duplicates: number;
 }
 
-/** Compares what the daemons produced with what the store in `dataDir` holds (hub stopped). */
-export function checkLedger(dataDir: string, ledger: LedgerEntry[]): LedgerCheck {
+/** Compares what the daemons produced with what the SQLite store in `dataDir` holds (hub stopped). */
+export async function checkLedger(dataDir: string, ledger: LedgerEntry[]): Promise<LedgerCheck> {
   const store = new SqliteStore({ dataDir });
   try {
+    return await checkLedgerIn(store, ledger);
+  } finally {
+    store.close();
+  }
+}
+
+/** Compares what the daemons produced with what `store` holds. */
+export async function checkLedgerIn(store: Store, ledger: LedgerEntry[]): Promise<LedgerCheck> {
+  {
     const out: LedgerCheck = { produced: 0, stored: 0, missing: 0, duplicates: 0 };
     for (const d of ledger) {
       out.produced += d.events + d.samples;
-      const { events } = store.events.queryEvents({ device: d.daemon, limit: 10_000_000 });
+      const { events } = await store.events.queryEvents({ device: d.daemon, limit: 10_000_000 });
       const keys = new Map<string, number>();
       for (const e of events) {
         if (e.eventClass !== '/Proof') continue;
         keys.set(e.eventKey, (keys.get(e.eventKey) ?? 0) + e.count);
       }
       const values = new Map<number, number>();
-      for (const p of store.metrics.queryMetrics({
+      for (const p of await store.metrics.queryMetrics({
         device: d.daemon,
         metric: 'proof',
         from: SAMPLE_EPOCH,
@@ -68,8 +77,6 @@ export function checkLedger(dataDir: string, ledger: LedgerEntry[]): LedgerCheck
       out.duplicates += [...values.keys()].filter((v) => v >= d.samples).length;
     }
     return out;
-  } finally {
-    store.close();
   }
 }
 

@@ -49,17 +49,18 @@ export class HubProcess {
     readonly dataDir: string,
     readonly port: number,
     private readonly env: Record<string, string>,
+    private readonly args: string[],
   ) {}
 
   /** A hub with the proof user in its users file; `env` adds ZHUB_* settings. */
   static async create(
-    options: { dataDir?: string; env?: Record<string, string> } = {},
+    options: { dataDir?: string; env?: Record<string, string>; args?: string[] } = {},
   ): Promise<HubProcess> {
     const dataDir = options.dataDir ?? tempDir('proof-hub');
     const users = new UserStore(join(dataDir, 'hubpasswd.json'));
     await users.set(PROOF_USER, PROOF_PASSWORD);
     await users.save();
-    return new HubProcess(dataDir, await freePort(), options.env ?? {});
+    return new HubProcess(dataDir, await freePort(), options.env ?? {}, options.args ?? []);
   }
 
   get url(): string {
@@ -92,6 +93,7 @@ export class HubProcess {
         '127.0.0.1',
         '--log-level',
         'warn',
+        ...this.args,
       ],
       { cwd: ROOT, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );

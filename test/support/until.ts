@@ -23,3 +23,12 @@ export async function untilWithClock(
   }
   throw new Error('condition not reached');
 }
+
+/** Polls `cond` every 20 ms of real time (for work on real sockets and servers) for at most `ms`. */
+export async function eventually(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`condition not reached within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
