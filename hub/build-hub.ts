@@ -1,4 +1,6 @@
 import cluster from 'node:cluster';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from '../shared/index.js';
@@ -37,6 +39,35 @@ export interface ZHub {
   registerService(Class: ServiceClass, name?: string): string;
   /** Closes daemon connections, services and the HTTP server. */
   close(): Promise<void>;
+}
+
+const REFUSALS = {
+  rate: 'too many connection attempts from this address',
+  pending: 'too many connections from this address waiting to log in',
+} as const;
+
+/**
+ * Per-address admission of upgrades (rate, connections not yet logged in), decided on the raw
+ * `upgrade` event before fastify routes the request: under a flood a refusal costs one short
+ * write and a close, so the daemons already connected keep their throughput.
+ */
+function admitUpgrades(app: FastifyInstance, hub: Hub): void {
+  const server = app.server;
+  const handlers = server.listeners('upgrade') as ((...args: unknown[]) => void)[];
+  server.removeAllListeners('upgrade');
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refusal = hub.upgrades.admit(req.socket.remoteAddress ?? 'unknown');
+    if (refusal !== undefined) {
+      const body = JSON.stringify({ error: REFUSALS[refusal] });
+      socket.on('error', () => undefined);
+      socket.end(
+        `HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    for (const h of handlers) h.call(server, req, socket, head);
+  });
 }
 
 /**
@@ -93,34 +124,19 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
     {
       websocket: true,
       // Refuse before the upgrade when full or closing: cheaper than accepting to hang up.
-      preValidation: async (req, reply) => {
-        if (!hub.accepting) {
+      preValidation: async (_req, reply) => {
+        if (!hub.accepting)
           await reply
             .code(503)
             .header('retry-after', '5')
             .send({ error: 'hub not accepting connections' });
-          return;
-        }
-        // Per-address admission (rate, connections not yet logged in): refused before the
-        // upgrade, so a flood costs one short answer per attempt.
-        const refusal = hub.upgrades.admit(req.socket.remoteAddress ?? 'unknown');
-        if (refusal !== undefined) {
-          await reply
-            .code(429)
-            .header('retry-after', '1')
-            .send({
-              error:
-                refusal === 'rate'
-                  ? 'too many connection attempts from this address'
-                  : 'too many connections from this address waiting to log in',
-            });
-        }
       },
     },
     (socket, req) => {
       hub.accept(new WsTransport(socket, req.socket.remoteAddress ?? 'unknown'));
     },
   );
+  admitUpgrades(app, hub);
   registerStatusRoutes(app, hub);
   const auth = new ApiAuth(hub.users, hub.limiter, hub.clock);
   registerUiRoutes(app, auth);

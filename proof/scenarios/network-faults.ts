@@ -47,6 +47,9 @@ export async function networkFaults(opts: ProofOptions): Promise<ProofRow[]> {
       seconds: q ? 6 : 20,
     },
   ];
+  // Timer slack allowed past the deadline: the quick run shares the machine with the rest of
+  // `npm test`, so its event loops can lag more.
+  const slackMs = q ? 1_500 : 500;
   const total = faults.reduce((n, f) => n + f.seconds * (f.resets ?? 1) + 5, 0);
   const hub = await HubProcess.create();
   await hub.start();
@@ -82,7 +85,7 @@ export async function networkFaults(opts: ProofOptions): Promise<ProofRow[]> {
         figure:
           `${w.calls} calls: ${w.ok} answered, ${w.rejected} rejected; slowest settled in ` +
           `${fmt(w.maxSettleMs)} ms; ${w.outstanding} hanging`,
-        pass: w.outstanding === 0 && w.maxSettleMs <= DEADLINE_MS + 500 && w.calls > 0,
+        pass: w.outstanding === 0 && w.maxSettleMs <= DEADLINE_MS + slackMs && w.calls > 0,
       });
     }
     const drained = await fleet.finished();

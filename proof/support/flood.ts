@@ -25,37 +25,55 @@ export async function proofClient(
   return client;
 }
 
-/** Calls `add` with `depth` calls always outstanding for `ms`; answers calls per second. */
-export async function callRate(client: HubClient, ms: number, depth = 32): Promise<number> {
+/**
+ * Calls `add` `perSecond` times a second for `ms` (paced, not waiting for answers); answers
+ * the calls answered per second and the p99 latency in ms.
+ */
+export async function callPaced(
+  client: HubClient,
+  ms: number,
+  perSecond: number,
+): Promise<{ perSecond: number; p99: number }> {
   const add = await client.getService('AddService');
-  const end = performance.now() + ms;
-  let done = 0;
-  const lane = async (): Promise<void> => {
-    while (performance.now() < end) {
-      await add.callRemote('add', 1, 2);
-      done++;
+  const latencies: number[] = [];
+  const calls: Promise<unknown>[] = [];
+  const start = performance.now();
+  let sent = 0;
+  while (performance.now() - start < ms) {
+    const due = Math.floor(((performance.now() - start) / 1000) * perSecond);
+    for (; sent < due; sent++) {
+      const t = performance.now();
+      calls.push(add.callRemote('add', 1, 2).then(() => latencies.push(performance.now() - t)));
     }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await Promise.allSettled(calls);
+  latencies.sort((a, b) => a - b);
+  return {
+    perSecond: latencies.length / ((performance.now() - start) / 1000),
+    p99: latencies[Math.floor(latencies.length * 0.99)] ?? NaN,
   };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: depth }, lane));
-  return done / ((performance.now() - t0) / 1000);
 }
 
 /**
- * Opens upgrades from `localAddress` as fast as `concurrency` allows for `ms`, never logging
- * in; answers how many opened and how many were refused (by status).
+ * Opens upgrades from `localAddress`, `perSecond` a second (`concurrency` at a time at most)
+ * for `ms`, never logging in; answers how many opened and how many were refused (by status).
  */
 export async function upgradeFlood(
   url: string,
   localAddress: string,
   ms: number,
+  perSecond: number,
   concurrency = 64,
 ): Promise<{ opened: number; refused: Record<number, number>; attempts: number }> {
   const out = { opened: 0, refused: {} as Record<number, number>, attempts: 0 };
   const open: WebSocket[] = [];
-  const end = performance.now() + ms;
+  const start = performance.now();
+  const end = start + ms;
   const lane = async (): Promise<void> => {
     while (performance.now() < end) {
+      const due = start + (out.attempts / perSecond) * 1000;
+      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
       out.attempts++;
       const status = await new Promise<number>((resolve) => {
         const ws = new WebSocket(url, { localAddress });

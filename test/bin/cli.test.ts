@@ -20,6 +20,16 @@ describe('zhub command line', () => {
     expect(r.code).toBe(0);
   });
 
+  it('refuses --workers with the embedded SQLite store, and a store that is not a postgres:// URL', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'zhub-cli-'));
+    const w = await runCli(['hub', '--workers', '2', '--data', data, '--port', '0']);
+    expect(w.code).toBe(1);
+    expect(w.stderr).toMatch(/--workers needs the PostgreSQL store/);
+    const s = await runCli(['hub', '--store', 'mysql://x/y', '--data', data, '--port', '0']);
+    expect(s.code).toBe(1);
+    expect(s.stderr).toMatch(/store: a postgres:\/\/ URL/);
+  });
+
   it('refuses a non-number with a clear message', async () => {
     const r = await runCli(['sum', '1', 'two', '--embedded']);
     expect(r.code).toBe(1);
