@@ -60,6 +60,7 @@ export class HeartbeatMonitor {
   private readonly beats = new Map<string, Beat>();
   private timer: TimerHandle | undefined;
   private closed = false;
+  private checking = false;
 
   constructor(
     private readonly store: Store,
@@ -76,6 +77,17 @@ export class HeartbeatMonitor {
   beat(daemon: string, timeoutSeconds: number, figures?: unknown): void {
     const now = this.clock.now();
     const prev = this.beats.get(daemon);
+    const fleet = this.store.fleet;
+    if (fleet) {
+      // Shared by several hubs: the store knows whether it was missing, whichever hub saw it.
+      const figs = figuresOf(figures);
+      this.beats.set(daemon, { daemon, lastBeat: now, timeoutMs: timeoutSeconds * 1000, missing: false, figures: figs });
+      fleet
+        .beat(daemon, timeoutSeconds * 1000, figs, now)
+        .then((wasMissing) => (wasMissing ? this.resumed(daemon, now) : undefined))
+        .catch((err: unknown) => this.log.error({ err }, 'could not record a heartbeat'));
+      return;
+    }
     this.beats.set(daemon, {
       daemon,
       lastBeat: now,
@@ -83,33 +95,51 @@ export class HeartbeatMonitor {
       missing: false,
       figures: figuresOf(figures),
     });
-    if (prev?.missing) {
-      this.log.info({ daemon }, 'heartbeat resumed');
-      this.raise(
-        { ...EVENT, device: daemon, severity: 0, summary: `${daemon} heartbeat resumed` },
-        now,
-      ).catch((err: unknown) =>
-        this.log.error({ err }, 'could not record a heartbeat-resumed event'),
-      );
-    }
+    if (prev?.missing) this.resumed(daemon, now);
+  }
+
+  private resumed(daemon: string, now: number): void {
+    this.log.info({ daemon }, 'heartbeat resumed');
+    this.raise(
+      { ...EVENT, device: daemon, severity: 0, summary: `${daemon} heartbeat resumed` },
+      now,
+    ).catch((err: unknown) => this.log.error({ err }, 'could not record a heartbeat-resumed event'));
+  }
+
+  private missingEvent(daemon: string, timeoutMs: number) {
+    return {
+      ...EVENT,
+      device: daemon,
+      severity: 4,
+      summary: `${daemon} heartbeat missing (none for ${Math.round(timeoutMs / 1000)} s)`,
+    };
   }
 
   /** Raises heartbeat-missing events for every daemon now overdue. */
   check(): void {
     const now = this.clock.now();
+    const fleet = this.store.fleet;
+    if (fleet) {
+      // The store marks each overdue daemon missing for exactly one hub: one event per lapse.
+      if (this.checking) return;
+      this.checking = true;
+      fleet
+        .overdue(now)
+        .then(async (late) => {
+          for (const l of late) {
+            this.log.warn({ daemon: l.daemon }, 'heartbeat missing');
+            await this.raise(this.missingEvent(l.daemon, l.timeoutMs), now);
+          }
+        })
+        .catch((err: unknown) => this.log.error({ err }, 'could not check heartbeats'))
+        .finally(() => (this.checking = false));
+      return;
+    }
     for (const b of this.beats.values()) {
       if (b.missing || now - b.lastBeat <= b.timeoutMs) continue;
       b.missing = true;
       this.log.warn({ daemon: b.daemon, lastBeat: b.lastBeat }, 'heartbeat missing');
-      this.raise(
-        {
-          ...EVENT,
-          device: b.daemon,
-          severity: 4,
-          summary: `${b.daemon} heartbeat missing (none for ${Math.round(b.timeoutMs / 1000)} s)`,
-        },
-        now,
-      ).catch((err: unknown) => {
+      this.raise(this.missingEvent(b.daemon, b.timeoutMs), now).catch((err: unknown) => {
         b.missing = false; // try again on the next check
         this.log.error({ err }, 'could not record a heartbeat-missing event');
       });

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type {
   Clock,
   HubLimits,
@@ -48,6 +49,8 @@ export interface HubCoreOptions {
   retention?: Partial<RetentionOptions>;
 }
 
+let hubsInProcess = 0;
+
 /**
  * The hub's connection logic, independent of HTTP: it accepts transports, runs login, and
  * hands out services. `buildHub` wires it to fastify; tests may drive it with in-memory
@@ -55,6 +58,8 @@ export interface HubCoreOptions {
  */
 export class Hub implements LoginAuthority, ServiceBroker {
   readonly registry: ServiceRegistry;
+  /** This hub process among several sharing a store: host and pid, as operators see it. */
+  readonly name = `${hostname()}:${process.pid}${++hubsInProcess > 1 ? `#${hubsInProcess}` : ''}`;
   readonly sessions = new Set<Session>();
   /** Daemons that left recently (the status keeps showing them, greyed): newest last, at most 1,000. */
   readonly departed = new Map<string, { session: Session; leftAt: number; code: number }>();
@@ -185,6 +190,11 @@ export class Hub implements LoginAuthority, ServiceBroker {
       this.sessions.delete(session);
       if (!session.loggedIn) this.upgrades.settled(session.address);
       else this.env.claims.release(session);
+      if (session.inFleet) {
+        this.env.store.fleet
+          ?.left(`${session.user}:${session.daemon}`, this.name, this.clock.now())
+          .catch((err: unknown) => this.log.error({ err }, 'could not record a daemon leaving'));
+      }
       this.clearLoginTimer(session);
       if (session.loggedIn) {
         const key = `${session.user}:${session.daemon}`;
@@ -255,12 +265,29 @@ export class Hub implements LoginAuthority, ServiceBroker {
   }
 
   /** @internal ServiceBroker */
-  async getService(_session: Session, name: string, monitor: string): Promise<HubService> {
+  async getService(session: Session, name: string, monitor: string): Promise<HubService> {
     if (this.closing) throw new ZHubError('HUB_ERR_SHUTTING_DOWN', 'the hub is shutting down');
     if (!this.registry.has(name))
       throw new ZHubError('HUB_ERR_NO_SUCH_SERVICE', `no service named '${name.slice(0, 100)}'`);
     if (!(await this.monitors.has(monitor))) {
       throw new ZHubError('HUB_ERR_NO_SUCH_MONITOR', `no monitor named '${monitor.slice(0, 100)}'`);
+    }
+    const fleet = this.env.store.fleet;
+    if (fleet && !session.inFleet) {
+      session.inFleet = true;
+      fleet
+        .joined({
+          key: `${session.user}:${session.daemon}`,
+          daemon: session.daemon,
+          user: session.user,
+          type: session.type,
+          monitor,
+          address: session.address,
+          hub: this.name,
+          connected: true,
+          connectedSince: session.loggedInAt ?? this.clock.now(),
+        })
+        .catch((err: unknown) => this.log.error({ err }, 'could not record a daemon in the fleet'));
     }
     return this.registry.instance(name, monitor);
   }

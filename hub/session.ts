@@ -8,6 +8,8 @@ export class Session implements Caller {
   type = '';
   /** The monitor of the last service this daemon asked for. */
   monitor = '';
+  /** Written to a shared store's fleet (on its first service). */
+  inFleet = false;
   loggedInAt: number | undefined;
   failedLogins = 0;
   broker!: Broker;

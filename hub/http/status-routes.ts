@@ -36,6 +36,7 @@ export async function hubStatus(
       monitor: sess.monitor,
       user: sess.user,
       address: sess.address,
+      hub: hub.name,
       connected: leftAt === null,
       connectedSince: sess.loggedInAt,
       leftAt,
@@ -48,12 +49,33 @@ export async function hubStatus(
   };
   const live = [...hub.sessions].filter((s) => s.loggedIn);
   const liveKeys = new Set(live.map((s) => `${s.user}:${s.daemon}`));
+  const departed = [...hub.departed.entries()].filter(([key]) => !liveKeys.has(key)).reverse();
+  // With a store shared by several hubs: the daemons the others hold, from the fleet table.
+  const fleet = (await hub.env.store.fleet?.list(1_000)) ?? [];
+  const ours = new Set([...liveKeys, ...departed.map(([key]) => key)]);
+  const elsewhere = fleet
+    .filter((m) => !ours.has(m.key))
+    .map((m) => ({
+      daemon: m.daemon,
+      type: m.type,
+      monitor: m.monitor,
+      user: m.user,
+      address: m.address,
+      hub: m.hub,
+      connected: m.connected,
+      connectedSince: m.connectedSince,
+      leftAt: m.leftAt,
+      lastHeartbeat: m.lastBeat,
+      heartbeatOverdue: m.lastBeat !== null && now - m.lastBeat > (m.timeoutMs ?? Infinity),
+      figures: m.figures,
+      callsServed: null,
+      inFlight: null,
+    }));
   const daemons = [
     ...live.map((s) => row(s, null)),
-    ...[...hub.departed.entries()]
-      .filter(([key]) => !liveKeys.has(key))
-      .reverse()
-      .map(([, d]) => row(d.session, d.leftAt)),
+    ...elsewhere.filter((d) => d.connected),
+    ...departed.map(([, d]) => row(d.session, d.leftAt)),
+    ...elsewhere.filter((d) => !d.connected),
   ];
   // One page of daemons (connected first): a thousand of them must not mean a megabyte a poll.
   const offset = page.offset ?? 0;
@@ -62,7 +84,8 @@ export async function hubStatus(
     now,
     connections: hub.sessions.size,
     daemonsTotal: daemons.length,
-    daemonsConnected: live.length,
+    daemonsConnected: live.length + elsewhere.filter((d) => d.connected).length,
+    hub: hub.name,
     daemons: daemons.slice(offset, offset + limit),
     services: hub.registry
       .allInstances()

@@ -159,6 +159,40 @@ export interface MetricStore {
 }
 
 /** Everything the hub keeps. SQLite is the embedded default; others implement the same. */
+/** A daemon as a store shared by several hubs knows it (for the status of the whole fleet). */
+export interface FleetMember {
+  key: string;
+  daemon: string;
+  user: string;
+  type: string;
+  monitor: string;
+  address: string;
+  /** The hub process it is (or was last) connected to. */
+  hub: string;
+  connected: boolean;
+  connectedSince: number | null;
+  leftAt: number | null;
+  lastBeat: number | null;
+  timeoutMs: number | null;
+  figures: Record<string, number>;
+}
+
+/**
+ * Daemon status and heartbeats kept in a store shared by several hubs, so any hub's status
+ * shows the whole fleet and a heartbeat-missing event is raised once, by whichever hub looks
+ * first, however the daemon moved between hubs.
+ */
+export interface FleetStore {
+  joined(m: Omit<FleetMember, 'leftAt' | 'lastBeat' | 'timeoutMs' | 'figures'>): Promise<void>;
+  /** The daemon left `hub` (ignored when it has meanwhile joined another). */
+  left(key: string, hub: string, now: number): Promise<void>;
+  /** Records a heartbeat; answers whether the daemon had been marked missing. */
+  beat(daemon: string, timeoutMs: number, figures: Record<string, number>, now: number): Promise<boolean>;
+  /** Marks overdue daemons missing and answers them: each one to exactly one caller. */
+  overdue(now: number): Promise<{ daemon: string; timeoutMs: number }[]>;
+  list(limit: number): Promise<FleetMember[]>;
+}
+
 /** Where ingest writes go. A write is durable when its promise resolves, never before. */
 export interface WriterStats {
   commits: number;
@@ -205,6 +239,8 @@ export interface Store {
    * relays theirs into `changes` (PostgreSQL: LISTEN/NOTIFY). Absent for a store of one hub.
    */
   watchModel?(changes: ModelChanges): Promise<unknown>;
+  /** Fleet status shared by several hubs; absent for a store of one hub (kept in memory). */
+  readonly fleet?: FleetStore;
   /** True when a trivial write commits: for readiness checks. */
   healthy(): Awaitable<boolean>;
   close(): Awaitable<void>;

@@ -98,21 +98,25 @@ describe('several hubs on one PostgreSQL database', () => {
     daemon.start();
     const n = 20_000;
     const t0 = Date.now() - 60_000;
-    for (let i = 0; i < n; i += 1_000) {
-      daemon.writeMetrics(
-        Array.from({ length: 1_000 }, (_, j) => ({
-          device: 'm',
-          metric: 'v',
-          value: i + j,
-          timestamp: t0 + i + j,
-        })),
-      );
-    }
-    daemon.flushSamples();
-    await until(() => daemon.spool.lastAck('metrics') > n / 4, 20_000);
+    const write = (from: number, to: number): void => {
+      for (let i = from; i < to; i += 1_000) {
+        daemon.writeMetrics(
+          Array.from({ length: 1_000 }, (_, j) => ({
+            device: 'm',
+            metric: 'v',
+            value: i + j,
+            timestamp: t0 + i + j,
+          })),
+        );
+      }
+      daemon.flushSamples();
+    };
+    write(0, n / 2);
+    await until(() => daemon.spool.lastAck('metrics') > n / 8, 20_000);
     await a.close(); // hub A goes away with batches in flight
+    write(n / 2, n); // the second half can only go through hub B
+    await until(() => daemon.client.url === b.url && daemon.client.state === 'connected', 20_000);
     expect(await daemon.drain(30_000)).toBe(true);
-    expect(daemon.client.url).toBe(b.url);
     const pts = await b.zhub.hub.env.store.metrics.queryMetrics({
       device: 'm',
       metric: 'v',
@@ -142,5 +146,40 @@ describe('several hubs on one PostgreSQL database', () => {
     await until(() => listener.updated.includes('while-deaf'), 10_000);
     const sync = (b.zhub.hub.env.store as unknown as { sync: PgModelSync }).sync;
     expect(sync.stats.resyncs).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('the fleet across hubs', () => {
+  const schema = new TestSchema();
+  afterAll(() => schema.drop());
+
+  it('shows daemons of every hub on any hub, and raises one heartbeat-missing event per lapse', async () => {
+    const a = await startHub({ store: await schema.store() });
+    const b = await startHub({ store: await schema.store() });
+    try {
+      const onA = await connectTestClient(a.url, { name: 'on-a', type: 'port' });
+      const events = await onA.getService('EventService');
+      await events.callRemote('sendHeartbeat', 1, { spoolDepth: 7 });
+      const statusOnB = async () =>
+        (await b.zhub.app.inject({
+          method: 'GET',
+          url: '/api/status',
+          headers: { authorization: `Basic ${Buffer.from(`${TEST_USER}:${TEST_PASSWORD}`).toString('base64')}` },
+        })).json() as { daemons: { daemon: string; hub: string; connected: boolean; figures: Record<string, number> }[] };
+      let seen: { daemon: string; hub: string; connected: boolean; figures: Record<string, number> } | undefined;
+      for (let i = 0; i < 100 && !seen?.figures.spoolDepth; i++) {
+        seen = (await statusOnB()).daemons.find((d) => d.daemon === 'on-a');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(seen).toMatchObject({ hub: a.zhub.hub.name, connected: true, figures: { spoolDepth: 7 } });
+      // Both hubs check heartbeats; the lapse is reported once.
+      await new Promise((r) => setTimeout(r, 2_500));
+      const missing = await a.zhub.hub.env.store.events.queryEvents({ device: 'on-a', state: 'active' });
+      expect(missing.events.map((e) => [e.eventClass, e.count])).toEqual([['/Status/Heartbeat', 1]]);
+      onA.close();
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });

@@ -81,6 +81,24 @@ const MIGRATIONS: readonly string[] = [
   ) PARTITION BY RANGE (ts);
   CREATE INDEX samples_by_series ON samples(series, ts);
   CREATE TABLE health_probe (hub text PRIMARY KEY, at bigint NOT NULL);
+  -- The fleet as every hub sees it: who is connected to which hub, their heartbeats.
+  CREATE TABLE daemons (
+    key text PRIMARY KEY,
+    daemon text NOT NULL,
+    usr text NOT NULL,
+    type text NOT NULL,
+    monitor text NOT NULL,
+    address text NOT NULL,
+    hub text NOT NULL,
+    connected boolean NOT NULL,
+    connected_since bigint,
+    left_at bigint,
+    last_beat bigint,
+    timeout_ms bigint,
+    missing boolean NOT NULL DEFAULT false,
+    figures jsonb NOT NULL DEFAULT '{}'
+  );
+  CREATE INDEX daemons_by_daemon ON daemons(daemon);
   `,
 ];
 

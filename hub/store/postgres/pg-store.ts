@@ -5,6 +5,7 @@ import type { ModelChanges } from '../../model/model-changes.js';
 import { DirectWriter } from '../direct-writer.js';
 import type { IngestWriter, Store, WriterOptions } from '../store.js';
 import { PgEvents } from './pg-events.js';
+import { PgFleet } from './pg-fleet.js';
 import { PgMetrics } from './pg-metrics.js';
 import { migratePg } from './pg-migrations.js';
 import { PgModel } from './pg-model.js';
@@ -42,6 +43,7 @@ export class PgStore implements Store {
   readonly model: PgModel;
   readonly events: PgEvents;
   readonly metrics: PgMetrics;
+  readonly fleet: PgFleet;
   private sync: PgModelSync | undefined;
   private closed = false;
 
@@ -55,6 +57,7 @@ export class PgStore implements Store {
     this.model = new PgModel(pool, clock);
     this.events = new PgEvents(pool);
     this.metrics = new PgMetrics(pool);
+    this.fleet = new PgFleet(pool);
   }
 
   /** Connects, creates the schema if needed and migrates it (once, under a lock). */
