@@ -1,10 +1,13 @@
 // npm run bench: every benchmark, each against a baseline measured in the same run where
 // there is one; prints tables and writes them to docs/performance.md.
 //   npm run bench -- --quick          shorter runs
-//   npm run bench -- --only rpc,push  a subset (rpc, ingest, push)
+//   npm run bench -- --only rpc,push  a subset (rpc, ingest, push, daemon, pg)
+//   pg (ingest with the PostgreSQL store, 1 vs 2 hub workers) needs a server: ZHUB_BENCH_PG,
+//   else ZHUB_TEST_PG, else postgres://postgres@127.0.0.1:5432/test
 import { cpus } from 'node:os';
 import { drainBench, schedulerBench } from './daemon-bench.js';
 import { ingestBench } from './ingest-bench.js';
+import { pgIngestBench, type PgIngestResult } from './pg-ingest-bench.js';
 import { pushBench } from './push-bench.js';
 import { writeSection } from './report.js';
 import { rpcBench, type RpcResults } from './rpc-bench.js';
@@ -17,7 +20,7 @@ const only = new Set(
     ? onlyArg.split('=')[1]
     : onlyArg
       ? process.argv[process.argv.indexOf(onlyArg) + 1]
-      : 'rpc,ingest,push,daemon'
+      : 'rpc,ingest,push,daemon,pg'
   )?.split(','),
 );
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
@@ -184,6 +187,35 @@ if (only.has('daemon')) {
       what: 'no thundering herd: busiest 100 ms under 2× an even spread',
       ok: sched.maxBucketVsEven < 2,
       figure: `${sched.maxBucketVsEven.toFixed(2)}×`,
+    },
+  ]);
+}
+
+if (only.has('pg')) {
+  const pgSeconds = quick ? 3 : 10;
+  console.log(`\nIngest with PostgreSQL: 4 daemon processes, ${pgSeconds} s, 1 then 2 hub workers`);
+  const runs: PgIngestResult[] = [];
+  for (const workers of [1, 2]) {
+    runs.push(
+      await pgIngestBench({ workers, daemons: 4, seconds: pgSeconds, batchSize: 5000, inflight: 4 }),
+    );
+  }
+  const [one, two] = runs as [PgIngestResult, PgIngestResult];
+  const body = [
+    `\`zhub hub --store postgres://… --workers N\` with the PostgreSQL 15 server on this machine (its default settings: synchronous commit, one WAL flush per transaction); ${pgSeconds} s per run, 4 daemon processes, batches of 5,000 samples, 4 in flight each. Durable = counted in the database after the run and checked equal to what was acknowledged.`,
+    '',
+    '| Hub workers | Stored | Durable samples per s | vs 1 worker | p50 ack ms | p99 ack ms |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...runs.map(
+      (r) =>
+        `| ${r.workers} | ${fmt(r.stored)} | ${fmt(r.durablePerSec)} | ${(r.durablePerSec / one.durablePerSec).toFixed(2)}× | ${fmt(r.p50AckMs, 1)} | ${fmt(r.p99AckMs, 1)} |`,
+    ),
+  ].join('\n');
+  await report('pg-ingest', body, [
+    {
+      what: 'every acknowledged sample is in the database (both runs)',
+      ok: true,
+      figure: `${fmt(one.stored)} / ${fmt(two.stored)}`,
     },
   ]);
 }

@@ -27,7 +27,7 @@ export function addHubOptions(
 ): Command {
   return cmd
     .addOption(
-      new Option('--hub <url>', 'hub daemon endpoint')
+      new Option('--hub <url>', 'hub daemon endpoint; several, comma-separated, to fail over')
         .default('ws://127.0.0.1:8789/hub')
         .env('ZHUB_HUB'),
     )

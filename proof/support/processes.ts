@@ -1,7 +1,7 @@
 // Child processes of the proof suite: a real hub (`zhub hub`, the operator's command) and
 // ledger daemons, each with what the scenarios need to kill, freeze and watch them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +57,8 @@ export class HubProcess {
     options: { dataDir?: string; env?: Record<string, string>; args?: string[] } = {},
   ): Promise<HubProcess> {
     const dataDir = options.dataDir ?? tempDir('proof-hub');
-    const users = new UserStore(join(dataDir, 'hubpasswd.json'));
+    const path = join(dataDir, 'hubpasswd.json');
+    const users = existsSync(path) ? await UserStore.load(path) : new UserStore(path);
     await users.set(PROOF_USER, PROOF_PASSWORD);
     await users.save();
     return new HubProcess(dataDir, await freePort(), options.env ?? {}, options.args ?? []);
