@@ -81,7 +81,13 @@ export class HeartbeatMonitor {
     if (fleet) {
       // Shared by several hubs: the store knows whether it was missing, whichever hub saw it.
       const figs = figuresOf(figures);
-      this.beats.set(daemon, { daemon, lastBeat: now, timeoutMs: timeoutSeconds * 1000, missing: false, figures: figs });
+      this.beats.set(daemon, {
+        daemon,
+        lastBeat: now,
+        timeoutMs: timeoutSeconds * 1000,
+        missing: false,
+        figures: figs,
+      });
       fleet
         .beat(daemon, timeoutSeconds * 1000, figs, now)
         .then((wasMissing) => (wasMissing ? this.resumed(daemon, now) : undefined))
@@ -103,7 +109,9 @@ export class HeartbeatMonitor {
     this.raise(
       { ...EVENT, device: daemon, severity: 0, summary: `${daemon} heartbeat resumed` },
       now,
-    ).catch((err: unknown) => this.log.error({ err }, 'could not record a heartbeat-resumed event'));
+    ).catch((err: unknown) =>
+      this.log.error({ err }, 'could not record a heartbeat-resumed event'),
+    );
   }
 
   private missingEvent(daemon: string, timeoutMs: number) {

@@ -187,7 +187,12 @@ export interface FleetStore {
   /** The daemon left `hub` (ignored when it has meanwhile joined another). */
   left(key: string, hub: string, now: number): Promise<void>;
   /** Records a heartbeat; answers whether the daemon had been marked missing. */
-  beat(daemon: string, timeoutMs: number, figures: Record<string, number>, now: number): Promise<boolean>;
+  beat(
+    daemon: string,
+    timeoutMs: number,
+    figures: Record<string, number>,
+    now: number,
+  ): Promise<boolean>;
   /** Marks overdue daemons missing and answers them: each one to exactly one caller. */
   overdue(now: number): Promise<{ daemon: string; timeoutMs: number }[]>;
   list(limit: number): Promise<FleetMember[]>;

@@ -160,22 +160,41 @@ describe('the fleet across hubs', () => {
       const onA = await connectTestClient(a.url, { name: 'on-a', type: 'port' });
       const events = await onA.getService('EventService');
       await events.callRemote('sendHeartbeat', 1, { spoolDepth: 7 });
-      const statusOnB = async () =>
-        (await b.zhub.app.inject({
+      interface Row {
+        daemon: string;
+        hub: string;
+        connected: boolean;
+        figures: Record<string, number>;
+      }
+      const statusOnB = async (): Promise<{ daemons: Row[] }> => {
+        const r = await b.zhub.app.inject({
           method: 'GET',
           url: '/api/status',
-          headers: { authorization: `Basic ${Buffer.from(`${TEST_USER}:${TEST_PASSWORD}`).toString('base64')}` },
-        })).json() as { daemons: { daemon: string; hub: string; connected: boolean; figures: Record<string, number> }[] };
-      let seen: { daemon: string; hub: string; connected: boolean; figures: Record<string, number> } | undefined;
+          headers: {
+            authorization: `Basic ${Buffer.from(`${TEST_USER}:${TEST_PASSWORD}`).toString('base64')}`,
+          },
+        });
+        return r.json<{ daemons: Row[] }>();
+      };
+      let seen: Row | undefined;
       for (let i = 0; i < 100 && !seen?.figures.spoolDepth; i++) {
         seen = (await statusOnB()).daemons.find((d) => d.daemon === 'on-a');
         await new Promise((r) => setTimeout(r, 50));
       }
-      expect(seen).toMatchObject({ hub: a.zhub.hub.name, connected: true, figures: { spoolDepth: 7 } });
+      expect(seen).toMatchObject({
+        hub: a.zhub.hub.name,
+        connected: true,
+        figures: { spoolDepth: 7 },
+      });
       // Both hubs check heartbeats; the lapse is reported once.
       await new Promise((r) => setTimeout(r, 2_500));
-      const missing = await a.zhub.hub.env.store.events.queryEvents({ device: 'on-a', state: 'active' });
-      expect(missing.events.map((e) => [e.eventClass, e.count])).toEqual([['/Status/Heartbeat', 1]]);
+      const missing = await a.zhub.hub.env.store.events.queryEvents({
+        device: 'on-a',
+        state: 'active',
+      });
+      expect(missing.events.map((e) => [e.eventClass, e.count])).toEqual([
+        ['/Status/Heartbeat', 1],
+      ]);
       onA.close();
     } finally {
       await a.close();

@@ -141,6 +141,38 @@ describe('PgStore', () => {
     expect(ra.duplicates + rb.duplicates).toBe(2);
   });
 
+  it("keeps one daemon's batches in arrival order on a pool, even when the later one is quicker", async () => {
+    const store = await schema.store();
+    const t = Date.now();
+    await store.metrics.ingestMetrics('u:ordered', [sample(1, t, 1, 'warm')], t);
+    // Every pooled connection open, so neither batch waits for one.
+    await Promise.all([1, 2, 3, 4].map(() => store.pool.query('SELECT pg_sleep(0.02)')));
+    // Batch A needs a new series looked up; batch B's is cached and would commit first.
+    const a = store.metrics.ingestMetrics(
+      'u:ordered',
+      [sample(2, t + 1, 2, 'cold-a'), sample(3, t + 2, 3, 'cold-b')],
+      t,
+    );
+    const b = store.metrics.ingestMetrics(
+      'u:ordered',
+      [sample(4, t + 3, 4, 'warm'), sample(5, t + 4, 5, 'warm')],
+      t,
+    );
+    const [ra, rb] = await Promise.all([a, b]);
+    expect([ra.stored, rb.stored]).toEqual([2, 2]);
+    const got = await Promise.all(
+      ['warm', 'cold-a', 'cold-b'].map((d) =>
+        store.metrics.queryMetrics({ device: d, metric: 'cpu', from: t - 1, to: t + 10 }),
+      ),
+    );
+    expect(
+      got
+        .flat()
+        .map((p) => p.v)
+        .sort(),
+    ).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('queries samples raw and in steps, and drops whole day partitions for retention', async () => {
     const store = await schema.store();
     const today = Math.floor(Date.now() / DAY) * DAY;

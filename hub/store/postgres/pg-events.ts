@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { ZHubError } from '../../../shared/index.js';
 import type { EventInput } from '../../model/telemetry.js';
 import type { EventQuery, EventStore, IngestResult, StoredEvent } from '../store.js';
-import { ingestWithMark, transaction } from './pg-tx.js';
+import { ingestWithMark, transaction, type SerialByKey } from './pg-tx.js';
 
 interface EventRow {
   id: number;
@@ -64,14 +64,29 @@ interface Collapsed {
  * closes what was raised before it in the batch, not what comes after).
  */
 export class PgEvents implements EventStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly serial: SerialByKey,
+  ) {}
 
-  async ingestEvents(
+  ingestEvents(
     daemon: string,
     events: EventInput[],
     now: number,
     rejectedMaxSeq = 0,
     after?: number,
+  ): Promise<IngestResult & { deduplicated: number; cleared: number }> {
+    return this.serial.run(`${daemon}\u0000events`, () =>
+      this.ingest(daemon, events, now, rejectedMaxSeq, after),
+    );
+  }
+
+  private async ingest(
+    daemon: string,
+    events: EventInput[],
+    now: number,
+    rejectedMaxSeq: number,
+    after: number | undefined,
   ): Promise<IngestResult & { deduplicated: number; cleared: number }> {
     let deduplicated = 0;
     let cleared = 0;

@@ -21,7 +21,9 @@ interface Row {
 export class PgFleet implements FleetStore {
   constructor(private readonly pool: Pool) {}
 
-  async joined(m: Omit<FleetMember, 'leftAt' | 'lastBeat' | 'timeoutMs' | 'figures'>): Promise<void> {
+  async joined(
+    m: Omit<FleetMember, 'leftAt' | 'lastBeat' | 'timeoutMs' | 'figures'>,
+  ): Promise<void> {
     await this.pool.query(
       `INSERT INTO daemons(key, daemon, usr, type, monitor, address, hub, connected, connected_since, left_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8, NULL)

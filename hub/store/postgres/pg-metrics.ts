@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { SampleInput } from '../../model/telemetry.js';
 import type { IngestResult, MetricPoint, MetricQuery, MetricStore } from '../store.js';
-import { ingestWithMark, transaction } from './pg-tx.js';
+import { ingestWithMark, transaction, type SerialByKey } from './pg-tx.js';
 
 const DAY_MS = 86_400_000;
 /** Series ids cached in memory; forgotten wholesale past this many. */
@@ -27,14 +27,29 @@ export class PgMetrics implements MetricStore {
   private readonly seriesIds = new Map<string, number>();
   private readonly partitions = new Set<number>();
 
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly serial: SerialByKey,
+  ) {}
 
-  async ingestMetrics(
+  ingestMetrics(
     daemon: string,
     samples: SampleInput[],
     now: number,
     rejectedMaxSeq = 0,
     after?: number,
+  ): Promise<IngestResult> {
+    return this.serial.run(`${daemon}\u0000metrics`, () =>
+      this.ingest(daemon, samples, now, rejectedMaxSeq, after),
+    );
+  }
+
+  private async ingest(
+    daemon: string,
+    samples: SampleInput[],
+    now: number,
+    rejectedMaxSeq: number,
+    after: number | undefined,
   ): Promise<IngestResult> {
     await this.ensurePartitions(samples.map((s) => Math.floor(s.timestamp / DAY_MS)));
     const ids = await this.series(samples);

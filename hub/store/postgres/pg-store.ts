@@ -10,6 +10,7 @@ import { PgMetrics } from './pg-metrics.js';
 import { migratePg } from './pg-migrations.js';
 import { PgModel } from './pg-model.js';
 import { PgModelSync } from './pg-model-sync.js';
+import { SerialByKey } from './pg-tx.js';
 
 export interface PgStoreOptions {
   /** `postgres://user@host:5432/db`; `?schema=name` picks the schema. */
@@ -55,8 +56,9 @@ export class PgStore implements Store {
     private readonly log: Logger,
   ) {
     this.model = new PgModel(pool, clock);
-    this.events = new PgEvents(pool);
-    this.metrics = new PgMetrics(pool);
+    const serial = new SerialByKey();
+    this.events = new PgEvents(pool, serial);
+    this.metrics = new PgMetrics(pool, serial);
     this.fleet = new PgFleet(pool);
   }
 

@@ -59,3 +59,29 @@ export async function ingestWithMark<T extends { seq: number }>(
   }
   return { ack: top, stored: fresh.length, duplicates: items.length - fresh.length };
 }
+
+/**
+ * Runs work for one key strictly one after another, in the order it was asked for. A daemon's
+ * batches reach the hub in order over one connection; on a pool they would otherwise run
+ * side by side, and a later batch committing first would raise the mark over an earlier one
+ * whose items would then count as duplicates (lost). SQLite's group commit keeps the order by
+ * itself; here the order is kept per daemon and stream, and different daemons still run in
+ * parallel.
+ */
+export class SerialByKey {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const result = prev.then(fn);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+}
