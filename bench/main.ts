@@ -7,7 +7,7 @@
 import { cpus } from 'node:os';
 import { drainBench, schedulerBench } from './daemon-bench.js';
 import { ingestBench } from './ingest-bench.js';
-import { pgIngestBench, type PgIngestResult } from './pg-ingest-bench.js';
+import { pgIngestBench, pgPropagationBench, type PgIngestResult } from './pg-ingest-bench.js';
 import { pushBench } from './push-bench.js';
 import { writeSection } from './report.js';
 import { rpcBench, type RpcResults } from './rpc-bench.js';
@@ -197,10 +197,17 @@ if (only.has('pg')) {
   const runs: PgIngestResult[] = [];
   for (const workers of [1, 2]) {
     runs.push(
-      await pgIngestBench({ workers, daemons: 4, seconds: pgSeconds, batchSize: 5000, inflight: 4 }),
+      await pgIngestBench({
+        workers,
+        daemons: 4,
+        seconds: pgSeconds,
+        batchSize: 5000,
+        inflight: 4,
+      }),
     );
   }
   const [one, two] = runs as [PgIngestResult, PgIngestResult];
+  const prop = await pgPropagationBench(quick ? 5 : 20);
   const body = [
     `\`zhub hub --store postgres://… --workers N\` with the PostgreSQL 15 server on this machine (its default settings: synchronous commit, one WAL flush per transaction); ${pgSeconds} s per run, 4 daemon processes, batches of 5,000 samples, 4 in flight each. Durable = counted in the database after the run and checked equal to what was acknowledged.`,
     '',
@@ -210,8 +217,15 @@ if (only.has('pg')) {
       (r) =>
         `| ${r.workers} | ${fmt(r.stored)} | ${fmt(r.durablePerSec)} | ${(r.durablePerSec / one.durablePerSec).toFixed(2)}× | ${fmt(r.p50AckMs, 1)} | ${fmt(r.p99AckMs, 1)} |`,
     ),
+    '',
+    `Change propagation: two hub processes on the database; a device added through hub A's HTTP API until a daemon listening on hub B has it pushed (NOTIFY, B reads what changed, then the push's own 200 ms coalescing), ${quick ? 5 : 20} changes: p50 ${fmt(prop.p50Ms)} ms, slowest ${fmt(prop.maxMs)} ms.`,
   ].join('\n');
   await report('pg-ingest', body, [
+    {
+      what: 'a change through hub A reaches a daemon on hub B within one second',
+      ok: prop.maxMs < 1_000,
+      figure: `${fmt(prop.maxMs)} ms at most`,
+    },
     {
       what: 'every acknowledged sample is in the database (both runs)',
       ok: true,
