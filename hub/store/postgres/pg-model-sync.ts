@@ -6,6 +6,12 @@ import type { PgModel } from './pg-model.js';
 
 /** Longest wait between attempts to get the notification connection back. */
 const RECONNECT_MAX_MS = 5_000;
+/**
+ * Tombstones are kept this long: a hub catches up on removals from them after a lost
+ * notification connection (a hub that restarts starts from the current generations).
+ */
+const TOMBSTONE_KEEP_MS = 7 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * Model changes across hubs through PostgreSQL LISTEN/NOTIFY. A change committed on this hub
@@ -23,6 +29,7 @@ export class PgModelSync {
   private closed = false;
   private retryMs = 200;
   private retryTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
   private unobserve: () => void = () => undefined;
   /** Serialises catch-ups so two notifications for one collector are read once. */
   private queue: Promise<void> = Promise.resolve();
@@ -56,12 +63,19 @@ export class PgModelSync {
         .catch((err: unknown) => this.log.error({ err }, 'could not announce a model change'));
     });
     await this.listen();
+    this.pruneTimer = setInterval(() => {
+      this.model
+        .pruneTombstones(Date.now() - TOMBSTONE_KEEP_MS)
+        .catch((err: unknown) => this.log.warn({ err }, 'could not prune device tombstones'));
+    }, PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
   }
 
   close(): void {
     this.closed = true;
     this.unobserve();
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     void this.listener?.end().catch(() => undefined);
   }
 
