@@ -4,6 +4,7 @@ import { DEFAULT_HUB_LIMITS, DEFAULT_RPC_LIMITS, ZHubError } from '../shared/ind
 import { DEFAULT_DATA_LIMITS } from './hub-environment.js';
 import { NAME } from './model/model-schemas.js';
 import { DEFAULT_RETENTION } from './retention.js';
+import { redactUrl } from './store/store-url.js';
 
 const positiveInt = z.number().int().min(1);
 /** A partial object of positive integers with exactly the keys of `defaults`. */
@@ -163,7 +164,7 @@ export function redactConfig(config: unknown): unknown {
       SECRET.test(k)
         ? '********'
         : k === 'store' && typeof v === 'string'
-          ? v.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1********@')
+          ? redactUrl(v)
           : redactConfig(v),
     ]),
   );

@@ -14,8 +14,6 @@ interface Job {
   reject(err: unknown): void;
 }
 
-export type GroupCommitStats = WriterStats;
-
 /**
  * Group commit: ingest batches that arrive in the same turn of the event loop are written in
  * one store transaction (each in its own savepoint, so one bad batch fails alone) and
@@ -25,7 +23,7 @@ export type GroupCommitStats = WriterStats;
  * The queue is bounded: past `maxQueued` jobs a submit is refused with `onFull()`'s error.
  */
 export class GroupCommit implements IngestWriter {
-  readonly stats: GroupCommitStats = { commits: 0, jobs: 0, largest: 0, failedCommits: 0 };
+  readonly stats: WriterStats = { commits: 0, jobs: 0, largest: 0, failedCommits: 0 };
   private queue: Job[] = [];
   private scheduled = false;
 

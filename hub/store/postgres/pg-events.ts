@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { ZHubError } from '../../../shared/index.js';
 import type { EventInput } from '../../model/telemetry.js';
+import { clearKey, fingerprint } from '../event-keys.js';
 import type { EventQuery, EventStore, IngestResult, StoredEvent } from '../store.js';
 import { ingestWithMark, transaction, type SerialByKey } from './pg-tx.js';
 
@@ -43,10 +44,6 @@ const toEvent = (r: EventRow): StoredEvent => ({
 });
 
 type Ev = Omit<EventInput, 'seq'>;
-const clearKey = (e: Ev): string =>
-  JSON.stringify([e.device, e.component, e.eventClass, e.eventKey]);
-const fingerprint = (e: Ev): string =>
-  JSON.stringify([e.device, e.component, e.eventClass, e.eventKey, e.severity]);
 
 /** Raises with one fingerprint collapsed: counts summed, the latest text kept. */
 interface Collapsed {

@@ -9,6 +9,7 @@ import {
   type DevicePatch,
   type ModelChange,
 } from '../../model/model-schemas.js';
+import { nextDevice } from '../../model/device-change.js';
 import type { DeviceDiff, ModelStore } from '../store.js';
 import { transaction } from './pg-tx.js';
 
@@ -163,32 +164,7 @@ export class PgModel implements ModelStore {
           throw new ZHubError('HUB_ERR_CONFLICT', `device '${id}' appears twice in one change`);
         seen.add(id);
         const prev = await this.getDevice(id, c);
-        let next: Omit<Device, 'updatedAt' | 'generation'>;
-        if (mode === 'edit') {
-          if (!prev) throw new ZHubError('HUB_ERR_NOT_FOUND', `no device '${id}'`);
-          const patch = (item as { patch: DevicePatch }).patch;
-          next = {
-            id,
-            title: patch.title ?? prev.title,
-            address: patch.address ?? prev.address,
-            collector: patch.collector ?? prev.collector,
-            properties: patch.properties ?? prev.properties,
-            datasources:
-              (patch.datasources as Device['datasources'] | undefined) ?? prev.datasources,
-          };
-        } else {
-          if (mode === 'add' && prev)
-            throw new ZHubError('HUB_ERR_CONFLICT', `device '${id}' already exists`);
-          const d = item as DeviceInput;
-          next = {
-            id,
-            title: d.title ?? id,
-            address: d.address,
-            collector: d.collector ?? 'localhost',
-            properties: d.properties ?? {},
-            datasources: (d.datasources as Device['datasources'] | undefined) ?? [],
-          };
-        }
+        const next = nextDevice(item, mode, prev);
         if (!collectors.has(next.collector) && !(await this.getCollector(next.collector, c))) {
           throw new ZHubError(
             'HUB_ERR_NOT_FOUND',

@@ -4,6 +4,7 @@ import { silentLogger, systemClock, ZHubError } from '../../../shared/index.js';
 import type { ModelChanges } from '../../model/model-changes.js';
 import { DirectWriter } from '../direct-writer.js';
 import type { IngestWriter, Store, WriterOptions } from '../store.js';
+import { redactUrl } from '../store-url.js';
 import { PgEvents } from './pg-events.js';
 import { PgFleet } from './pg-fleet.js';
 import { PgMetrics } from './pg-metrics.js';
@@ -158,16 +159,5 @@ export class PgStore implements Store {
     this.closed = true;
     this.sync?.close();
     await this.pool.end();
-  }
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres://…';
   }
 }

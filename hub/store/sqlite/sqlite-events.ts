@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { ZHubError } from '../../../shared/index.js';
 import type { EventInput } from '../../model/telemetry.js';
+import { clearKey, fingerprint } from '../event-keys.js';
 import type { EventQuery, EventStore, IngestResult, StoredEvent } from '../store.js';
 import type { DeliveryMarks } from './delivery-marks.js';
 
@@ -43,10 +44,6 @@ const toEvent = (r: EventRow): StoredEvent => ({
 });
 
 type Ev = Omit<EventInput, 'seq'>;
-const clearKey = (e: Ev): string =>
-  JSON.stringify([e.device, e.component, e.eventClass, e.eventKey]);
-const fingerprint = (e: Ev): string =>
-  JSON.stringify([e.device, e.component, e.eventClass, e.eventKey, e.severity]);
 
 /**
  * The event console in SQLite, with ZenHub's deduplication: an event whose fingerprint

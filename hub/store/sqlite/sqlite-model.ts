@@ -9,6 +9,7 @@ import {
   type DevicePatch,
   type ModelChange,
 } from '../../model/model-schemas.js';
+import { nextDevice } from '../../model/device-change.js';
 import type { DeviceDiff, ModelStore } from '../store.js';
 
 interface DeviceRow {
@@ -179,33 +180,7 @@ export class SqliteModel implements ModelStore {
         seen.add(id);
         // Adds and replaces need only the previous collector; edits need the whole device.
         const prev = mode === 'edit' ? this.getDevice(id) : prevCollector.get(id);
-        let next: Omit<Device, 'updatedAt' | 'generation'>;
-        if (mode === 'edit') {
-          if (!prev) throw new ZHubError('HUB_ERR_NOT_FOUND', `no device '${id}'`);
-          const patch = (item as { patch: DevicePatch }).patch;
-          const old = prev as Device;
-          next = {
-            id,
-            title: patch.title ?? old.title,
-            address: patch.address ?? old.address,
-            collector: patch.collector ?? old.collector,
-            properties: patch.properties ?? old.properties,
-            datasources:
-              (patch.datasources as Device['datasources'] | undefined) ?? old.datasources,
-          };
-        } else {
-          if (mode === 'add' && prev)
-            throw new ZHubError('HUB_ERR_CONFLICT', `device '${id}' already exists`);
-          const d = item as DeviceInput;
-          next = {
-            id,
-            title: d.title ?? id,
-            address: d.address,
-            collector: d.collector ?? 'localhost',
-            properties: d.properties ?? {},
-            datasources: (d.datasources as Device['datasources'] | undefined) ?? [],
-          };
-        }
+        const next = nextDevice(item, mode, prev);
         if (!collectors.has(next.collector) && !this.getCollector(next.collector)) {
           throw new ZHubError(
             'HUB_ERR_NOT_FOUND',
