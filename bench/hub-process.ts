@@ -6,9 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildHub, UserStore } from '../hub/index.js';
+import { fleet } from '../test/support/fleet.js';
 import { BENCH_PASSWORD, BENCH_USER } from './targets.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'zhub-bench-'));
+// A data directory given as the first argument is kept at exit (a fleet imported once serves
+// several runs); otherwise a temporary one is made and removed.
+const keepDir = process.argv[2];
+const dataDir = keepDir ?? mkdtempSync(join(tmpdir(), 'zhub-bench-'));
 const users = new UserStore();
 await users.set(BENCH_USER, BENCH_PASSWORD);
 const zhub = await buildHub({ users, dataDir, limits: { maxLoginFailures: 1_000_000 } });
@@ -88,9 +92,28 @@ process.on('message', (m: { op: string; [k: string]: unknown }) => {
         .then(() => process.send?.({ devices: devices.length }));
       break;
     }
+    case 'fleet': {
+      // `n` realistic devices (about 2.3 KB each) on the localhost monitor, imported in slices.
+      void (async () => {
+        const n = m.n as number;
+        for (let i = 0; i < n; i += 5_000) {
+          await zhub.hub.env.model.putDevices(fleet(Math.min(5_000, n - i), 'localhost', i), 'add');
+        }
+        process.send?.({ fleet: n });
+      })();
+      break;
+    }
+    case 'rss':
+      process.send?.({
+        rss: {
+          peakMb: process.resourceUsage().maxRSS / 1024,
+          nowMb: process.memoryUsage().rss / 2 ** 20,
+        },
+      });
+      break;
     case 'exit':
       void zhub.close().then(() => {
-        rmSync(dataDir, { recursive: true, force: true });
+        if (!keepDir) rmSync(dataDir, { recursive: true, force: true });
         process.exit(0);
       });
       break;

@@ -1,13 +1,14 @@
 // npm run bench: every benchmark, each against a baseline measured in the same run where
 // there is one; prints tables and writes them to docs/performance.md.
 //   npm run bench -- --quick          shorter runs
-//   npm run bench -- --only rpc,push  a subset (rpc, ingest, push, daemon, pg)
+//   npm run bench -- --only rpc,push  a subset (rpc, ingest, push, pull, daemon, pg)
 //   pg (ingest with the PostgreSQL store, 1 vs 2 hub workers) needs a server: ZHUB_BENCH_PG,
 //   else ZHUB_TEST_PG, else postgres://postgres@127.0.0.1:5432/test
 import { cpus } from 'node:os';
 import { drainBench, schedulerBench } from './daemon-bench.js';
 import { ingestBench } from './ingest-bench.js';
 import { pgIngestBench, pgPropagationBench, type PgIngestResult } from './pg-ingest-bench.js';
+import { pullBench, type PullResult } from './pull-bench.js';
 import { pushBench } from './push-bench.js';
 import { writeSection } from './report.js';
 import { rpcBench, type RpcResults } from './rpc-bench.js';
@@ -20,7 +21,7 @@ const only = new Set(
     ? onlyArg.split('=')[1]
     : onlyArg
       ? process.argv[process.argv.indexOf(onlyArg) + 1]
-      : 'rpc,ingest,push,daemon,pg'
+      : 'rpc,ingest,push,pull,daemon,pg'
   )?.split(','),
 );
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
@@ -156,6 +157,51 @@ if (only.has('push')) {
       what: 'longest hub event-loop stall while pushing, about 20 ms',
       ok: p.maxStallMs <= 30,
       figure: `${fmt(p.maxStallMs, 1)} ms`,
+    },
+  ]);
+}
+
+if (only.has('pull')) {
+  const sizes = quick ? [20_000] : [20_000, 100_000];
+  console.log(
+    `\nConfig pull: a fresh daemon, monitors of ${sizes.map((n) => fmt(n)).join(' and ')} devices`,
+  );
+  const runs: PullResult[] = [];
+  for (const n of sizes) runs.push(await pullBench(n));
+  const body = [
+    "A fresh collector daemon (empty data directory, separate process) pulls its monitor: devices of about 2.3 KB (5 datasources of 4 datapoints, a few properties), page by page. The fleet is imported by one hub process beforehand; a new hub process on that store serves the pull, so its memory is the pull's. Meanwhile another daemon calls `AddService.add` every 10 ms.",
+    '',
+    "| Devices | Until all applied | Daemon peak RSS | Hub RSS before | Hub peak RSS | Longest hub stall | Other daemon's calls answered | their slowest |",
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...runs.map(
+      (r) =>
+        `| ${fmt(r.devices)} | ${fmt(r.ms / 1000, 1)} s | ${fmt(r.daemonPeakRssMb)} MB | ${fmt(r.hubRssBeforeMb)} MB | ${fmt(r.hubPeakRssMb)} MB | ${fmt(r.maxStallMs, 1)} ms | ${fmt(r.pings.answered)} (${r.pings.failed} failed) | ${fmt(r.pings.maxMs, 1)} ms |`,
+    ),
+  ].join('\n');
+  const first = runs[0] as PullResult;
+  const last = runs.at(-1) as PullResult;
+  await report('pull', body, [
+    {
+      what: 'every device applied, at every size',
+      ok: runs.every((r) => r.ms > 0),
+      figure: runs.map((r) => fmt(r.devices)).join(' / '),
+    },
+    {
+      what: "the hub's peak memory does not grow with the monitor (largest within 1.25× of smallest)",
+      ok: last.hubPeakRssMb <= 1.25 * first.hubPeakRssMb,
+      figure: `${fmt(first.hubPeakRssMb)} → ${fmt(last.hubPeakRssMb)} MB`,
+    },
+    {
+      what: 'longest hub stall while serving the pull at most 20 ms',
+      ok: runs.every((r) => r.maxStallMs <= 20),
+      figure: runs.map((r) => `${fmt(r.maxStallMs, 1)} ms`).join(' / '),
+    },
+    {
+      what: "the other daemon's calls all answered throughout",
+      ok: runs.every((r) => r.pings.failed === 0 && r.pings.answered > 0),
+      figure: runs
+        .map((r) => `${fmt(r.pings.answered)} answered, ${r.pings.failed} failed`)
+        .join(' / '),
     },
   ]);
 }

@@ -16,12 +16,24 @@ export interface CollectorDaemonOptions extends Omit<HubDaemonOptions, 'type'> {
   maxConcurrent?: number;
 }
 
-interface DeviceDiff {
-  new: DeviceConfig[];
-  updated: DeviceConfig[];
-  removed: string[];
+/** One page of ConfigService.getDeviceConfigPage. */
+interface DeviceConfigPage {
+  devices: DeviceConfig[];
+  unchanged: string[];
+  cursor: string | null;
   generation: number;
   asOf: number;
+}
+
+/** A paged pull in progress: where it is and which devices its pages named. */
+class ConfigPull {
+  cursor: string | null = null;
+  readonly seen = new Set<string>();
+  changed = 0;
+  unchangedCount = 0;
+  unknown = 0;
+  pages = 0;
+  constructor(readonly since: number) {}
 }
 
 const DEFAULT_CYCLE_S = 300;
@@ -48,6 +60,10 @@ export class CollectorDaemon extends HubDaemon {
   private cacheTimer: TimerHandle | undefined;
   private cacheWrite: Promise<void> = Promise.resolve();
   private readonly deviceTasks = new Map<string, Set<string>>();
+  /** The pull in progress, kept across a disconnect so that it resumes. */
+  private pull: ConfigPull | undefined;
+  private pulling: Promise<void> | undefined;
+  private pullAgain = false;
 
   constructor(opts: CollectorDaemonOptions) {
     const type = opts.type ?? opts.collectors[0]?.type ?? 'collector';
@@ -76,49 +92,118 @@ export class CollectorDaemon extends HubDaemon {
 
   /** Loads the cached configuration (collection starts from it at once) and connects. */
   async startCollecting(): Promise<void> {
-    const cached = await readConfigCache(this.cachePath);
+    const cached = await readConfigCache(this.cachePath, (d) => this.upsertDevice(d));
     if (cached) {
       this.log.info(
-        { devices: cached.devices.length },
+        { devices: cached.devices },
         'collecting from the cached configuration until the hub answers',
       );
       this.asOf = cached.asOf;
       this.applyProperties(cached.properties);
-      for (const d of cached.devices) this.upsertDevice(d);
     }
     this.start();
   }
 
-  /** Pulls the configuration now (properties and the diff since the last pull). */
-  async pullConfig(): Promise<void> {
+  /**
+   * Pulls the configuration now: the properties and, page by page, the devices changed since
+   * the last complete pull (all of them the first time). Pages are applied as they arrive;
+   * devices no page named are removed once the last page is in. A pull cut off by a
+   * disconnect resumes where it stopped on the next connect, then pulls once more for what
+   * changed meanwhile. Calls while a pull runs are folded into one more pull after it.
+   */
+  pullConfig(): Promise<void> {
+    if (this.pulling) {
+      this.pullAgain = true;
+      return this.pulling;
+    }
+    this.pulling = (async () => {
+      do {
+        this.pullAgain = false;
+        await this.pullOnce();
+      } while (this.pullAgain);
+    })().finally(() => (this.pulling = undefined));
+    return this.pulling;
+  }
+
+  private async pullOnce(): Promise<void> {
     const config = this.services.get('ConfigService') as ServiceProxy;
-    const entries = await deferredList<unknown>(
-      [
-        config.callRemote('getConfigProperties'),
-        config.callRemote('getDeviceConfigs', this.asOf, [...this.devices.keys()]),
-      ],
-      { fireOnOneErrback: true, consumeErrors: true },
-    ).catch((err: unknown) => {
-      throw err instanceof FirstError ? err.subFailure.value : err;
-    });
-    const props = entries[0]?.[1] as { properties: Record<string, unknown> };
-    const diff = entries[1]?.[1] as DeviceDiff;
-    this.applyProperties(props.properties);
-    for (const d of [...diff.new, ...diff.updated]) this.upsertDevice(d);
-    for (const id of diff.removed) this.removeDevice(id);
-    // The hub takes its time at the start of the diff: a change during the pull is caught next time.
-    this.asOf = diff.asOf;
-    this.generation = diff.generation;
-    this.saveCacheSoon();
-    this.log.info(
-      {
-        new: diff.new.length,
-        updated: diff.updated.length,
-        removed: diff.removed.length,
-        generation: diff.generation,
-      },
-      'configuration pulled',
-    );
+    const resumed = this.pull !== undefined;
+    const pull = (this.pull ??= new ConfigPull(this.asOf));
+    const page = (cursor: string | null): Promise<DeviceConfigPage> =>
+      config.callRemote<DeviceConfigPage>('getDeviceConfigPage', pull.since, cursor);
+    try {
+      // The start-up requests fanned out: the properties and the first page together.
+      const entries = await deferredList<unknown>(
+        [config.callRemote('getConfigProperties'), page(pull.cursor)],
+        {
+          fireOnOneErrback: true,
+          consumeErrors: true,
+        },
+      ).catch((err: unknown) => {
+        throw err instanceof FirstError ? err.subFailure.value : err;
+      });
+      this.applyProperties((entries[0]?.[1] as { properties: Record<string, unknown> }).properties);
+      let next = entries[1]?.[1] as DeviceConfigPage;
+      for (;;) {
+        // The next page is asked for before this one is applied: the hub reads it meanwhile.
+        const following = next.cursor === null ? undefined : page(next.cursor);
+        following?.catch(() => undefined); // awaited below; a failure is seen there
+        this.applyPage(pull, next);
+        if (!following) break;
+        next = await following;
+      }
+      this.pull = undefined;
+      let removed = 0;
+      for (const id of [...this.devices.keys()]) {
+        if (!pull.seen.has(id)) {
+          this.removeDevice(id);
+          removed++;
+        }
+      }
+      // The hub took its time as the pull began: a change during the pull is caught next time.
+      this.asOf = next.asOf;
+      this.generation = next.generation;
+      if (pull.unknown > 0) {
+        // Named as unchanged but not held here (a cache older than its time): fetch them whole.
+        this.log.warn(
+          { devices: pull.unknown },
+          'pull named devices this daemon lacks; pulling all',
+        );
+        this.asOf = 0;
+        this.pullAgain = true;
+      } else if (resumed) this.pullAgain = true; // what changed while the pull was cut off
+      this.saveCacheSoon();
+      this.log.info(
+        {
+          changed: pull.changed,
+          unchanged: pull.unchangedCount,
+          removed,
+          pages: pull.pages,
+          devices: this.devices.size,
+          generation: next.generation,
+        },
+        'configuration pulled',
+      );
+    } catch (err) {
+      // A cursor the hub does not take (another hub version): start over next time.
+      if (err instanceof ZHubError && err.code === 'HUB_ERR_BAD_ARGUMENT') this.pull = undefined;
+      throw err;
+    }
+  }
+
+  private applyPage(pull: ConfigPull, page: DeviceConfigPage): void {
+    for (const d of page.devices) {
+      pull.seen.add(d.id);
+      this.upsertDevice(d);
+    }
+    for (const id of page.unchanged) {
+      pull.seen.add(id);
+      if (!this.devices.has(id)) pull.unknown++;
+    }
+    pull.changed += page.devices.length;
+    pull.unchangedCount += page.unchanged.length;
+    pull.pages++;
+    pull.cursor = page.cursor;
   }
 
   /**
@@ -176,8 +261,11 @@ export class CollectorDaemon extends HubDaemon {
     if (!Array.isArray(configs))
       throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'updateDeviceConfigs takes an array of devices');
     for (const d of configs as DeviceConfig[]) {
-      if (d.collector === this.monitor) this.upsertDevice(d);
-      else this.removeDevice(d.id);
+      if (d.collector === this.monitor) {
+        this.upsertDevice(d);
+        // A pull in progress must not sweep it away for lack of a page naming it.
+        this.pull?.seen.add(d.id);
+      } else this.removeDevice(d.id);
     }
     this.saveCacheSoon();
   }
@@ -189,12 +277,14 @@ export class CollectorDaemon extends HubDaemon {
     this.saveCacheSoon();
   }
 
-  /** A full reload, coalesced: many notices within a second cause one reload. */
+  /**
+   * A reload, coalesced: many notices within a second cause one pull. A pull always names
+   * every device of the monitor, so one since the last pull reconciles everything.
+   */
   override remote_notifyConfigChanged(): void {
     if (this.reloadTimer !== undefined) return;
     this.reloadTimer = this.clock.setTimeout(() => {
       this.reloadTimer = undefined;
-      this.asOf = 0;
       this.pullConfig().catch((err: unknown) =>
         this.log.warn({ err }, 'reload failed; the next config cycle retries'),
       );

@@ -5,6 +5,7 @@ import type { DeviceModel } from './model/device-model.js';
 import type { ModelChanges } from './model/model-changes.js';
 import type { IngestWriter } from './store/store.js';
 import type { Store } from './store/store.js';
+import type { PageLimits } from './model/device-pages.js';
 
 /** What the hub shares with its services: the store and the hub-wide collaborators. */
 export interface HubEnvironment {
@@ -21,7 +22,7 @@ export interface HubEnvironment {
   claims: DeliveryClaims;
 }
 
-export interface DataLimits {
+export interface DataLimits extends PageLimits {
   /** Items accepted in one sendEvents / writeMetrics batch. */
   maxBatchItems: number;
   /** Config pushes wait this long to coalesce changes (ms). */
@@ -40,4 +41,7 @@ export const DEFAULT_DATA_LIMITS: Readonly<DataLimits> = Object.freeze({
   pushBatchDevices: 500,
   maxPushBacklog: 64,
   maxIngestQueue: 10_000,
+  pullPageDevices: 500,
+  pullPageBytes: 512 * 1024,
+  pullPageIds: 5_000,
 });

@@ -34,6 +34,7 @@ export type {
   StoredEvent,
 } from './store/store.js';
 export { ConfigPush } from './config-push.js';
+export { readDevicePage, type DeviceConfigPage, type PageLimits } from './model/device-pages.js';
 export type { PushStats } from './config-push.js';
 export { DEFAULT_DATA_LIMITS } from './hub-environment.js';
 export type { DataLimits, HubEnvironment } from './hub-environment.js';

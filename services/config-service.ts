@@ -1,6 +1,6 @@
 import { HubService, type ServiceContext } from '../hub/index.js';
-import { ConfigPush } from '../hub/index.js';
-import { ZHubError } from '../shared/index.js';
+import { ConfigPush, readDevicePage } from '../hub/index.js';
+import { ZHubError, type RawJson } from '../shared/index.js';
 
 const MAX_KNOWN_IDS = 1_000_000;
 
@@ -66,6 +66,38 @@ export class ConfigService extends HubService {
       });
     }
     return this.env.store.model.deviceDiff(this.monitor, since, knownDeviceIds);
+  }
+
+  /**
+   * One page of the paged config pull (what daemons use; a DeviceConfigPage): call with `since` (0 for
+   * everything, else the previous pull's `asOf`) and no cursor, then with each answer's
+   * `cursor` until it is null. Every device of the monitor is in exactly one page, whole
+   * when it changed since `since`, else by id; a device no page named is gone. No page grows
+   * with the monitor (DataLimits.pullPage*).
+   */
+  async remote_getDeviceConfigPage(since: unknown = 0, cursor: unknown = null): Promise<RawJson> {
+    if (typeof since !== 'number' || !Number.isFinite(since) || since < 0) {
+      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'since must be a time in ms (0 for everything)', {
+        data: { field: 'since' },
+      });
+    }
+    if (cursor !== null && (typeof cursor !== 'string' || cursor.length > 8192)) {
+      throw new ZHubError(
+        'HUB_ERR_BAD_ARGUMENT',
+        "cursor must be a previous answer's cursor or null",
+        {
+          data: { field: 'cursor' },
+        },
+      );
+    }
+    return readDevicePage(
+      this.env.store.model,
+      this.monitor,
+      since,
+      cursor,
+      this.env.limits,
+      this.clock.now(),
+    );
   }
 
   /** One device of this monitor (run-once mode). */

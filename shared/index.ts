@@ -23,6 +23,7 @@ export { RemoteReference } from './rpc/remote-reference.js';
 export type { CallOptions } from './rpc/remote-reference.js';
 export { registerCopyable } from './rpc/copyable.js';
 export { SharedArgs } from './rpc/shared-args.js';
+export { RawJson } from './rpc/raw-json.js';
 export { CloseCode, Op, PROTOCOL_VERSION } from './rpc/protocol.js';
 export type { Transport, TransportHandlers } from './rpc/transport.js';
 export { WsTransport } from './rpc/ws-transport.js';

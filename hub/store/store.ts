@@ -44,8 +44,39 @@ export interface ModelStore {
   removeDevices(ids: string[]): Awaitable<ModelChange[]>;
   /** The pull diff for a collector (see ConfigService.getDeviceConfigs). */
   deviceDiff(collector: string, since: number, knownIds: readonly string[]): Awaitable<DeviceDiff>;
+  /**
+   * A collector's devices after `after` in id order, without their bodies: id, last change,
+   * and for those changed at or after `since` the size of the stored body (the paged pull's
+   * byte bound). Stops before the `maxChanged + 1`-th changed one, and after `limit` in all.
+   */
+  deviceStamps(
+    collector: string,
+    after: string,
+    since: number,
+    maxChanged: number,
+    limit: number,
+  ): Awaitable<DeviceStamp[]>;
+  /**
+   * The devices with these ids that still exist, in id order, each as the JSON text of a
+   * {@link Device} (built from the stored JSON bodies, never parsed: the paged pull sends it on).
+   */
+  deviceTexts(ids: readonly string[]): Awaitable<DeviceText[]>;
   /** Ids and generations only: for resynchronising after missed notifications. */
   generations(): Awaitable<Map<string, number>>;
+}
+
+export interface DeviceText {
+  id: string;
+  collector: string;
+  /** The device as JSON, the same fields in the same order as a Device. */
+  json: string;
+}
+
+export interface DeviceStamp {
+  id: string;
+  updatedAt: number;
+  /** Bytes of the stored properties and datasources (about the size on the wire); 0 when unchanged. */
+  bytes: number;
 }
 
 export interface DeviceDiff {

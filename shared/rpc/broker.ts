@@ -14,6 +14,7 @@ import type { Referenceable } from './referenceable.js';
 import { remoteMethodsOf, type RemoteMethod } from './referenceable.js';
 import { RemoteReference, type CallOptions, type RefOwnerLink } from './remote-reference.js';
 import type { Transport } from './transport.js';
+import { RawJson } from './raw-json.js';
 import { SharedArgs } from './shared-args.js';
 import { decodeValue, encodeValue, type RefContext } from './value-codec.js';
 
@@ -303,10 +304,13 @@ export class Broker implements RefOwnerLink, RefContext {
     if (this._closed) return;
     let text: string;
     try {
-      const enc = encodeValue(value, this.limits.maxDepth, this);
-      text = JSON.stringify(
-        enc.meta === undefined ? [Op.ANSWER, id, enc.json] : [Op.ANSWER, id, enc.json, enc.meta],
-      );
+      if (value instanceof RawJson) text = `[${Op.ANSWER},${id},${value.json}]`;
+      else {
+        const enc = encodeValue(value, this.limits.maxDepth, this);
+        text = JSON.stringify(
+          enc.meta === undefined ? [Op.ANSWER, id, enc.json] : [Op.ANSWER, id, enc.json, enc.meta],
+        );
+      }
       this.checkSize(text, 'answer');
     } catch (err) {
       this.sendError(id, err);

@@ -2,6 +2,7 @@
 // deduplication, clears, states, samples, retention by partition), and what must be global
 // when several hubs share it — dedup and delivery marks across two pools, migrations run once.
 import { afterAll, describe, expect, it } from 'vitest';
+import { readDevicePage, type DeviceConfigPage } from '../../hub/index.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { TestSchema } from './pg-fixture.js';
 
@@ -40,7 +41,49 @@ describe('PgStore', () => {
       cycleInterval: 300,
     });
     const v = await c.pool.query<{ version: number }>('SELECT version FROM zhub_schema');
-    expect(v.rows).toEqual([{ version: 1 }]);
+    expect(v.rows).toEqual([{ version: 2 }]);
+  });
+
+  it('serves the paged config pull: every device in one page, bounded pages, changes only whole', async () => {
+    const clock = new ManualClock();
+    const store = await schema.store(clock);
+    await store.model.putCollector('paged', {});
+    const ids = Array.from({ length: 230 }, (_, i) => `p-${String(i).padStart(3, '0')}`);
+    await store.model.putDevices(
+      ids.map((id) => ({ id, address: 'x', collector: 'paged' })) as never,
+      'add',
+    );
+    const limits = { pullPageDevices: 50, pullPageBytes: 1 << 20, pullPageIds: 120 };
+    const walk = async (since: number) => {
+      const whole: string[] = [];
+      const named: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const p = JSON.parse(
+          (await readDevicePage(store.model, 'paged', since, cursor, limits, clock.now())).json,
+        ) as DeviceConfigPage;
+        expect(p.devices.length).toBeLessThanOrEqual(50);
+        expect(p.devices.length + p.unchanged.length).toBeLessThanOrEqual(120);
+        whole.push(...p.devices.map((d) => d.id));
+        named.push(...p.unchanged);
+        cursor = p.cursor;
+        pages++;
+      } while (cursor !== null);
+      return { whole, named, pages };
+    };
+    const full = await walk(0);
+    expect(full.whole).toEqual(ids);
+    expect(full.pages).toBe(5);
+    clock.advance(1_000);
+    const since = clock.now();
+    await store.model.putDevices(
+      [{ id: 'p-100', address: 'y', collector: 'paged' }] as never,
+      'upsert',
+    );
+    const inc = await walk(since);
+    expect(inc.whole).toEqual(['p-100']);
+    expect([...inc.named, ...inc.whole].sort()).toEqual(ids);
   });
 
   it('adds, moves and removes devices, bumping generations, leaving tombstones for other hubs', async () => {

@@ -100,6 +100,10 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX daemons_by_daemon ON daemons(daemon);
   `,
+  // 2: the paged config pull walks one collector's devices in id order
+  `
+  CREATE INDEX devices_by_collector_id ON devices(collector, id);
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,7 +10,8 @@ import {
   type ModelChange,
 } from '../../model/model-schemas.js';
 import { nextDevice } from '../../model/device-change.js';
-import type { DeviceDiff, ModelStore } from '../store.js';
+import { deviceText, type DeviceTextRow } from '../../model/device-text.js';
+import type { DeviceDiff, DeviceStamp, DeviceText, ModelStore } from '../store.js';
 import { transaction } from './pg-tx.js';
 
 interface DeviceRow {
@@ -253,6 +254,39 @@ export class PgModel implements ModelStore {
         asOf,
       };
     });
+  }
+
+  async deviceStamps(
+    collector: string,
+    after: string,
+    since: number,
+    maxChanged: number,
+    limit: number,
+  ): Promise<DeviceStamp[]> {
+    // Ids in order with a running count of changed ones; bodies are measured only for the
+    // changed ones that fit the page (the scan itself never detoasts a body).
+    const r = await this.pool.query<DeviceStamp>(
+      `WITH s AS (
+         SELECT id, updated_at, updated_at >= $3 AS changed,
+           count(*) FILTER (WHERE updated_at >= $3) OVER (ORDER BY id) AS nth
+         FROM devices WHERE collector = $1 AND id > $2 ORDER BY id LIMIT $5)
+       SELECT s.id, s.updated_at AS "updatedAt",
+         CASE WHEN s.changed THEN length(d.properties::text) + length(d.datasources::text) ELSE 0 END AS bytes
+       FROM s JOIN devices d USING (id) WHERE s.nth <= $4 ORDER BY s.id`,
+      [collector, after, since, maxChanged, limit],
+    );
+    return r.rows;
+  }
+
+  async deviceTexts(ids: readonly string[]): Promise<DeviceText[]> {
+    if (ids.length === 0) return [];
+    const r = await this.pool.query<DeviceTextRow>(
+      `SELECT id, title, address, collector, properties::text AS properties,
+         datasources::text AS datasources, updated_at, generation
+       FROM devices WHERE id = ANY($1) ORDER BY id`,
+      [ids],
+    );
+    return r.rows.map(deviceText);
   }
 
   async generations(): Promise<Map<string, number>> {

@@ -85,6 +85,10 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
   `,
+  // 3: the paged config pull walks one collector's devices in id order
+  `
+  CREATE INDEX devices_by_collector_id ON devices(collector, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,7 +10,8 @@ import {
   type ModelChange,
 } from '../../model/model-schemas.js';
 import { nextDevice } from '../../model/device-change.js';
-import type { DeviceDiff, ModelStore } from '../store.js';
+import { deviceText } from '../../model/device-text.js';
+import type { DeviceDiff, DeviceStamp, DeviceText, ModelStore } from '../store.js';
 
 interface DeviceRow {
   id: string;
@@ -86,6 +87,12 @@ export class SqliteModel implements ModelStore {
       ),
       deleteDevice: db.prepare('DELETE FROM devices WHERE id = ? RETURNING collector'),
       stamps: db.prepare('SELECT id, updated_at FROM devices WHERE collector = ?'),
+      pageStamps: db.prepare(
+        // The bodies of unchanged devices are never read (a full page of ids costs little).
+        `SELECT id, updated_at AS updatedAt,
+           CASE WHEN updated_at >= ? THEN length(properties) + length(datasources) ELSE 0 END AS bytes
+         FROM devices WHERE collector = ? AND id > ? ORDER BY id LIMIT ?`,
+      ),
       generations: db.prepare('SELECT name, generation FROM collectors'),
     };
   }
@@ -249,7 +256,41 @@ export class SqliteModel implements ModelStore {
     return new Map(rows.map((r) => [r.name, r.generation]));
   }
 
-  private devicesByIds(ids: string[]): Device[] {
+  deviceStamps(
+    collector: string,
+    after: string,
+    since: number,
+    maxChanged: number,
+    limit: number,
+  ): DeviceStamp[] {
+    const out: DeviceStamp[] = [];
+    let changed = 0;
+    const rows = (
+      this.q.pageStamps as Statement<[number, string, string, number], DeviceStamp>
+    ).iterate(since, collector, after, limit);
+    for (const r of rows) {
+      // Stepping stops here: rows past the page are never read.
+      if (r.updatedAt >= since && ++changed > maxChanged) break;
+      out.push(r);
+    }
+    return out;
+  }
+
+  deviceTexts(ids: readonly string[]): DeviceText[] {
+    const out: DeviceText[] = [];
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      const chunk = ids.slice(i, i + IN_CHUNK);
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM devices WHERE id IN (${chunk.map(() => '?').join(',')}) ORDER BY id`,
+        )
+        .all(...chunk) as DeviceRow[];
+      for (const r of rows) out.push(deviceText(r));
+    }
+    return out;
+  }
+
+  private devicesByIds(ids: readonly string[]): Device[] {
     const out: Device[] = [];
     for (let i = 0; i < ids.length; i += IN_CHUNK) {
       const chunk = ids.slice(i, i + IN_CHUNK);

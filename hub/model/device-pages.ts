@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { RawJson, ZHubError } from '../../shared/index.js';
+import type { ModelStore } from '../store/store.js';
+import type { Device } from './model-schemas.js';
+
+/** Bounds of one page of the config pull (see DataLimits). */
+export interface PageLimits {
+  /** Whole devices in one page. */
+  pullPageDevices: number;
+  /** Bytes of device bodies in one page (a single larger device still goes alone). */
+  pullPageBytes: number;
+  /** Ids looked at for one page (unchanged devices travel as ids only). */
+  pullPageIds: number;
+}
+
+/**
+ * One page of a paged config pull. Every device of the monitor appears in exactly one page of
+ * a pull: whole in `devices` when it changed at or after `since`, by id in `unchanged`
+ * otherwise. A device of the daemon's that no page named is gone (removed, or moved to another
+ * monitor): the daemon removes it when the last page (`cursor: null`) has arrived.
+ */
+export interface DeviceConfigPage {
+  devices: Device[];
+  unchanged: string[];
+  /** Pass it to the next call; null on the last page. */
+  cursor: string | null;
+  /** The collector's generation when this page was read. */
+  generation: number;
+  /** Hub time when the pull began: the next pull's `since`. */
+  asOf: number;
+}
+
+const cursorSchema = z.object({
+  v: z.literal(1),
+  since: z.number().finite().nonnegative(),
+  asOf: z.number().finite().nonnegative(),
+  after: z.string().max(4096),
+});
+type Cursor = z.infer<typeof cursorSchema>;
+
+/** Bytes a device id costs in a page besides its text (quotes and comma). */
+const ID_OVERHEAD = 3;
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(text: string): Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const r = cursorSchema.safeParse(parsed);
+  if (!r.success) {
+    throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'cursor is not one this hub gave out', {
+      data: { field: 'cursor' },
+    });
+  }
+  return r.data;
+}
+
+/**
+ * Reads one page (a {@link DeviceConfigPage}, already encoded) of `collector`'s devices for a pull since `since` (0: everything), or the
+ * page after `cursor`. The hub keeps no state between pages: the cursor holds where the pull
+ * is, so a pull resumes on a reconnect, on a restarted hub or on another hub of the store.
+ * No page grows with the monitor: at most `pullPageDevices` whole devices or about
+ * `pullPageBytes` of them, and at most `pullPageIds` ids.
+ */
+export async function readDevicePage(
+  store: ModelStore,
+  collector: string,
+  since: number,
+  cursorText: string | null,
+  limits: PageLimits,
+  now: number,
+): Promise<RawJson> {
+  const cursor =
+    cursorText === null ? { v: 1 as const, since, asOf: now, after: '' } : decodeCursor(cursorText);
+  const c = await store.getCollector(collector);
+  if (!c)
+    throw new ZHubError('HUB_ERR_NO_SUCH_MONITOR', `collector '${collector}' no longer exists`);
+  const stamps = await store.deviceStamps(
+    collector,
+    cursor.after,
+    cursor.since,
+    limits.pullPageDevices,
+    limits.pullPageIds,
+  );
+  const wanted: string[] = [];
+  const unchanged: string[] = [];
+  let bytes = 0;
+  let last = cursor.after;
+  let taken = 0;
+  for (const s of stamps) {
+    // >= : a change committed in the same millisecond as the previous pull began is sent again, never missed.
+    if (s.updatedAt >= cursor.since) {
+      const full =
+        wanted.length >= limits.pullPageDevices || bytes + s.bytes > limits.pullPageBytes;
+      if (full && wanted.length > 0) break;
+      wanted.push(s.id);
+      bytes += s.bytes;
+    } else {
+      if (bytes + s.id.length + ID_OVERHEAD > limits.pullPageBytes && taken > 0) break;
+      unchanged.push(s.id);
+      bytes += s.id.length + ID_OVERHEAD;
+    }
+    last = s.id;
+    taken++;
+  }
+  // Between the two reads a device may have gone or moved: it is then in neither list, and the
+  // daemon removes it at the end of the pull, as it should (the push tells it the rest).
+  const devices = (await store.deviceTexts(wanted)).filter((d) => d.collector === collector);
+  // Fewer stamps than asked for, none held back: nothing is left after them.
+  const done =
+    taken === stamps.length &&
+    stamps.length < limits.pullPageIds &&
+    wanted.length < limits.pullPageDevices;
+  const next = done ? null : encodeCursor({ ...cursor, after: last });
+  // The page as JSON around the devices' own text: a page is never parsed and encoded again.
+  return new RawJson(
+    `{"devices":[${devices.map((d) => d.json).join(',')}],"unchanged":${JSON.stringify(unchanged)},` +
+      `"cursor":${JSON.stringify(next)},"generation":${Number(c.generation)},"asOf":${Number(cursor.asOf)}}`,
+  );
+}
