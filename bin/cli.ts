@@ -7,6 +7,7 @@ import { collectorCommand } from './commands/collector.js';
 import { daemonCommand } from './commands/daemon.js';
 import { statusCommand } from './commands/status.js';
 import { deviceCommand } from './commands/device.js';
+import { deadletterCommand } from './commands/deadletter.js';
 import { eventsCommand } from './commands/events.js';
 
 const program = new Command('zhub')
@@ -21,6 +22,7 @@ const program = new Command('zhub')
   .addCommand(deviceCommand())
   .addCommand(collectorCommand())
   .addCommand(eventsCommand())
+  .addCommand(deadletterCommand())
   .addCommand(daemonCommand())
   .addCommand(statusCommand())
   .addCommand(configCommand());

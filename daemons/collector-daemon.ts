@@ -304,9 +304,12 @@ export class CollectorDaemon extends HubDaemon {
 
   protected override applyProperties(props: Record<string, unknown>): void {
     const before = this.cycleSeconds();
+    const configBefore = this.properties.configCycleInterval;
     super.applyProperties(props);
     // A new cycle interval reschedules the tasks that use it (keeping their next runs where possible).
     if (this.cycleSeconds() !== before) for (const d of this.devices.values()) this.upsertDevice(d);
+    if (this.configTimer !== undefined && this.properties.configCycleInterval !== configBefore)
+      this.scheduleConfigCycle();
   }
 
   private cycleSeconds(): number {

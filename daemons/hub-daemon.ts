@@ -11,6 +11,7 @@ import {
   ZHubError,
 } from '../shared/index.js';
 import { EventQueue, type DaemonEvent } from './event-queue.js';
+import { checkedEvent, checkedSample } from './item-checks.js';
 import { HubClient } from './hub-client.js';
 import type { ServiceProxy } from './service-proxy.js';
 import { DEFAULT_SENDER, SpoolSender, type SenderOptions } from './spool/spool-sender.js';
@@ -150,9 +151,15 @@ export class HubDaemon extends Referenceable {
     );
   }
 
-  /** Queues an event (duplicates collapse, repeated clears are dropped), spooled within eventFlushMs. */
+  /**
+   * Queues an event (duplicates collapse, repeated clears are dropped), spooled within
+   * eventFlushMs. Checked here by the hub's own rules: what can never be stored (no device, a
+   * severity outside 0-5, an identity field past 256 characters...) throws HUB_ERR_BAD_ARGUMENT
+   * naming the field; an over-long summary or message is truncated and the event marked
+   * `truncated` (see TELEMETRY_LIMITS).
+   */
   sendEvent(evt: DaemonEvent): void {
-    this.eventQueue.add(evt);
+    this.eventQueue.add(checkedEvent(evt, this.clock.now()));
   }
 
   /**
@@ -163,15 +170,10 @@ export class HubDaemon extends Referenceable {
   writeMetrics(samples: Sample[]): void {
     if (samples.length === 0) return;
     const now = this.clock.now();
-    for (const s of samples) {
-      this.staged.push({
-        device: s.device,
-        component: s.component ?? '',
-        metric: s.metric,
-        value: s.value,
-        timestamp: s.timestamp ?? now,
-      });
-    }
+    // All or nothing: an invalid sample (a value that is not a finite number, no metric name)
+    // throws HUB_ERR_BAD_ARGUMENT naming it, and none of the call's samples is staged.
+    const checked = samples.map((s, i) => checkedSample(s, i, now));
+    for (const s of checked) this.staged.push(s as unknown as Record<string, unknown>);
     if (this.staged.length >= STAGE_MAX) this.flushSamples();
     else
       this.stageTimer ??= this.clock.setTimeout(
@@ -192,6 +194,7 @@ export class HubDaemon extends Referenceable {
       this.produced.samples += staged.length;
       this.senders.metrics.kick();
     } catch (err) {
+      this.countUnspooled(err, staged.length);
       this.log.error({ err, dropped: staged.length }, 'samples could not be spooled');
     }
   }
@@ -205,8 +208,15 @@ export class HubDaemon extends Referenceable {
       this.produced.events += events.length;
       this.senders.events.kick();
     } catch (err) {
+      this.countUnspooled(err, events.length);
       this.log.error({ err, dropped: events.length }, 'events could not be spooled');
     }
+  }
+
+  /** Items the spool could not take: the block policy counts its own; a write error counts here. */
+  private countUnspooled(err: unknown, n: number): void {
+    if (!(err instanceof ZHubError && err.code === 'HUB_ERR_SPOOL_FULL'))
+      this.spool.stats.refused += n;
   }
 
   /**
@@ -230,6 +240,7 @@ export class HubDaemon extends Referenceable {
       spoolDepth: this.spool.depth(),
       spoolOldestAgeMs: this.spool.oldestAge(),
       spoolDropped: this.spool.stats.dropped,
+      spoolRefused: this.spool.stats.refused,
     };
   }
 

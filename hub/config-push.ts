@@ -7,7 +7,7 @@ import type { Device, ModelChange } from './model/model-schemas.js';
 const LISTENERS_PER_TURN = 8;
 
 interface Job {
-  method: 'updateDeviceConfigs' | 'deleteDevices' | 'notifyConfigChanged';
+  method: 'setPropertyItems' | 'updateDeviceConfigs' | 'deleteDevices' | 'notifyConfigChanged';
   args: SharedArgs | undefined;
   /** When the flush that made it began (for the push latency). */
   since: number;
@@ -29,7 +29,9 @@ export interface PushStats {
 }
 
 /**
- * Pushes model changes to the listeners of one monitor's ConfigService.
+ * Pushes model changes to the listeners of one monitor's ConfigService: devices changed
+ * (`updateDeviceConfigs`), gone (`deleteDevices`), and new collector properties
+ * (`setPropertyItems`).
  *
  * Changes are coalesced for `pushDelayMs` (an import of 10,000 devices becomes a handful of
  * pushes, and a device changed twice is sent once), split into batches of
@@ -49,6 +51,8 @@ export class ConfigPush {
   };
   private readonly updated = new Map<string, Device>();
   private readonly removed = new Set<string>();
+  /** The collector's new properties, when they changed since the last flush. */
+  private properties: Record<string, unknown> | undefined;
   private readonly outboxes = new Map<RemoteReference, Outbox>();
   private timer: TimerHandle | undefined;
   private closed = false;
@@ -65,6 +69,7 @@ export class ConfigPush {
 
   add(change: ModelChange): void {
     if (this.closed) return;
+    if (change.properties) this.properties = change.properties;
     for (const d of change.updated) {
       this.removed.delete(d.id);
       this.updated.set(d.id, d);
@@ -81,16 +86,20 @@ export class ConfigPush {
 
   /** Sends what is pending now (also called by the timer). */
   async flush(): Promise<void> {
-    if (this.updated.size === 0 && this.removed.size === 0) return;
+    const properties = this.properties;
+    if (this.updated.size === 0 && this.removed.size === 0 && !properties) return;
     this.stats.flushes++;
     this.flushStarted = performance.now();
     const updated = [...this.updated.values()];
     const removed = [...this.removed];
     this.updated.clear();
     this.removed.clear();
+    this.properties = undefined;
     if (this.listeners().length === 0) return;
     const n = this.limits.pushBatchDevices;
     const jobs: Job[] = [];
+    // Properties first: a new cycle interval applies to the devices that follow.
+    if (properties) jobs.push(await this.encode('setPropertyItems', properties));
     for (let i = 0; i < removed.length; i += n * 20) {
       jobs.push(await this.encode('deleteDevices', removed.slice(i, i + n * 20)));
     }
@@ -112,7 +121,7 @@ export class ConfigPush {
     this.outboxes.clear();
   }
 
-  private async encode(method: Job['method'], items: unknown[]): Promise<Job> {
+  private async encode(method: Job['method'], items: unknown): Promise<Job> {
     // One encode per batch, then a turn of the event loop, so no push stalls the hub for long.
     const args = new SharedArgs([items]);
     this.stats.batchesEncoded++;

@@ -23,6 +23,7 @@ export const DAEMON_FIGURES = [
   'spoolDepth',
   'spoolOldestAgeMs',
   'spoolDropped',
+  'spoolRefused',
   'tasks',
   'tasksRunning',
   'tasksQueued',

@@ -6,6 +6,7 @@ import type { ModelChanges } from './model/model-changes.js';
 import type { IngestWriter } from './store/store.js';
 import type { Store } from './store/store.js';
 import type { PageLimits } from './model/device-pages.js';
+import type { Refusals } from './refusals.js';
 
 /** What the hub shares with its services: the store and the hub-wide collaborators. */
 export interface HubEnvironment {
@@ -18,6 +19,8 @@ export interface HubEnvironment {
   /** Prometheus metrics (and per-method figures for the status). */
   metrics: HubMetrics;
   limits: DataLimits;
+  /** What is done with refused items: dead letters, counters, events. */
+  refusals: Refusals;
   /** Which connection delivers under each daemon name (one at a time). */
   claims: DeliveryClaims;
 }
@@ -33,6 +36,8 @@ export interface DataLimits extends PageLimits {
   maxPushBacklog: number;
   /** Ingest batches waiting for the next group commit; more are refused (HUB_ERR_STORE, retryable). */
   maxIngestQueue: number;
+  /** Dead letters (refused items) kept; past it the oldest are deleted and counted. */
+  maxDeadLetters: number;
 }
 
 export const DEFAULT_DATA_LIMITS: Readonly<DataLimits> = Object.freeze({
@@ -41,6 +46,7 @@ export const DEFAULT_DATA_LIMITS: Readonly<DataLimits> = Object.freeze({
   pushBatchDevices: 500,
   maxPushBacklog: 64,
   maxIngestQueue: 10_000,
+  maxDeadLetters: 10_000,
   pullPageDevices: 500,
   pullPageBytes: 512 * 1024,
   pullPageIds: 5_000,

@@ -39,6 +39,8 @@ export interface MethodStats {
 export class HubMetrics {
   readonly registry = new Registry();
   readonly ingested: Counter<'kind'>;
+  readonly refused: Counter<'daemon' | 'kind' | 'reason'>;
+  readonly deadLettersEvicted: Counter;
   readonly commitDuration: Histogram;
   readonly pushDuration: Histogram;
   /** service → method → figures: updated on every served call, so kept cheap (no label hashing). */
@@ -113,6 +115,17 @@ export class HubMetrics {
       name: 'zhub_ingested_total',
       help: 'Items stored from daemons: events and samples.',
       labelNames: ['kind'],
+      registers: [this.registry],
+    });
+    this.refused = new Counter({
+      name: 'zhub_refused_items_total',
+      help: 'Items from daemons the hub refused (acknowledged, kept as dead letters), by daemon, kind and reason.',
+      labelNames: ['daemon', 'kind', 'reason'],
+      registers: [this.registry],
+    });
+    this.deadLettersEvicted = new Counter({
+      name: 'zhub_dead_letters_evicted_total',
+      help: 'Dead letters deleted because the dead-letter store was full (oldest first).',
       registers: [this.registry],
     });
     this.commitDuration = new Histogram({

@@ -25,6 +25,7 @@ import { StoreMonitors, type MonitorDirectory } from './monitors.js';
 import { ServiceRegistry } from './service-registry.js';
 import { Session } from './session.js';
 import { HeartbeatMonitor } from './heartbeats.js';
+import { Refusals } from './refusals.js';
 import { DeliveryClaims } from './delivery-claims.js';
 import { DEFAULT_DATA_LIMITS, type DataLimits, type HubEnvironment } from './hub-environment.js';
 import { DeviceModel } from './model/device-model.js';
@@ -108,6 +109,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
       }),
       metrics,
       limits: dataLimits,
+      refusals: new Refusals(store, this.clock, this.log, metrics, dataLimits.maxDeadLetters),
       claims: new DeliveryClaims(this.log, (old, by) => {
         if (old instanceof Session)
           old.broker.abort(

@@ -1,12 +1,17 @@
 import type { Awaitable, Caller, IngestResult, Rejected } from '../hub/index.js';
+
+/** `f(value)` after `value`: at once when it is not a promise (SQLite writes stay synchronous). */
+function then<A, B>(value: Awaitable<A>, f: (a: A) => Awaitable<B>): Awaitable<B> {
+  return value instanceof Promise ? value.then(f) : f(value);
+}
 import { checkBatch, HubService } from '../hub/index.js';
 import { batchAfter } from './batch-options.js';
 import { daemonKey, storeWrite } from './store-errors.js';
 
 /** What an ingest method of a service needs to know about its stream. */
 export interface IngestKind<T> {
-  /** For messages: 'event', 'sample'. */
-  what: string;
+  /** For messages and counters. */
+  what: 'event' | 'sample';
   check: (o: Record<string, unknown>, now: number) => T;
   /** Stores the checked items exactly once (see the Store interface). */
   store: (
@@ -43,17 +48,26 @@ export abstract class IngestService<T> extends HubService {
       kind.check,
       now,
     );
-    if (rejected.length > 0) {
-      this.log.warn(
-        { daemon: caller.daemon, rejected: rejected.slice(0, 5) },
-        `malformed ${kind.what}s refused`,
-      );
-    }
     const rejectedMax = rejected.reduce((m, r) => Math.max(m, r.seq ?? 0), 0);
+    const key = daemonKey(caller);
+    const refusals = this.env.refusals;
+    const letters = refusals.letters(key, kind.what, rejected, now);
+    let kept = { fresh: [] as boolean[], evicted: 0 };
+    // The dead letters are written first, in the same write: nothing refused is acknowledged
+    // unless it is kept. A batch sent again adds no second letter and is not counted again.
     const r = await storeWrite(this.env.ingest, `the ${kind.what} batch`, () =>
-      kind.store(daemonKey(caller), items, now, rejectedMax, after),
+      letters.length === 0
+        ? kind.store(key, items, now, rejectedMax, after)
+        : then(this.env.store.deadLetters.add(letters, refusals.maxDeadLetters), (k) => {
+            kept = k;
+            return kind.store(key, items, now, rejectedMax, after);
+          }),
     );
+    if (letters.length > 0) {
+      const fresh = rejected.filter((_, i) => kept.fresh[i]);
+      refusals.record(caller.daemon, kind.what, fresh, kept.evicted);
+    }
     this.env.metrics.ingested.inc({ kind: kind.what }, r.stored);
-    return { ...r, rejected };
+    return { ...r, rejected: rejected.map(({ seq, code, reason }) => ({ seq, code, reason })) };
   }
 }

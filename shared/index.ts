@@ -9,6 +9,16 @@ export { ERROR_CODES, RemoteError, ZHubError, isExpectedError } from './errors.j
 export type { ErrorCode, ZHubErrorOptions } from './errors.js';
 export { DEFAULT_CLIENT_LIMITS, DEFAULT_HUB_LIMITS, DEFAULT_RPC_LIMITS } from './limits.js';
 export type { ClientLimits, HubLimits, RpcLimits } from './limits.js';
+export {
+  checkEventBody,
+  checkSampleBody,
+  EVENT_KEYS,
+  InvalidItem,
+  REFUSAL_REASONS,
+  TELEMETRY_LIMITS,
+  truncateText,
+} from './telemetry-rules.js';
+export type { CheckedEvent, CheckedSample, RefusalReason } from './telemetry-rules.js';
 export { systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { Backoff } from './backoff.js';

@@ -2,27 +2,74 @@ import { Command } from 'commander';
 import { api, printTable } from './api-client.js';
 import { addClientOptions, type ClientFlags } from './options.js';
 
+type PropertyFlags = ClientFlags & {
+  cycleInterval?: string;
+  configCycleInterval?: string;
+  prop?: string[];
+};
+
+function propertyOptions(cmd: Command): Command {
+  return addClientOptions(
+    cmd
+      .option('--cycle-interval <seconds>', 'seconds between collection cycles')
+      .option('--config-cycle-interval <seconds>', 'seconds between full configuration pulls')
+      .option('--prop <key=value...>', 'other properties'),
+  );
+}
+
+/** The properties the flags set; numbers are checked here, not by the hub's refusal. */
+function collectorProperties(f: PropertyFlags): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const p of f.prop ?? []) {
+    const i = p.indexOf('=');
+    if (i < 1) throw new Error(`--prop takes key=value, got '${p}'`);
+    properties[p.slice(0, i)] = p.slice(i + 1);
+  }
+  const seconds = (flag: string, v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new Error(`${flag} takes a number of seconds, got '${v}'`);
+    return n;
+  };
+  if (f.cycleInterval !== undefined)
+    properties.cycleInterval = seconds('--cycle-interval', f.cycleInterval);
+  if (f.configCycleInterval !== undefined)
+    properties.configCycleInterval = seconds('--config-cycle-interval', f.configCycleInterval);
+  return properties;
+}
+
 export function collectorCommand(): Command {
   const collector = new Command('collector').description('manage collectors (monitors)');
   collector.addCommand(
-    addClientOptions(
+    propertyOptions(
       new Command('add')
         .description('add a collector, or set properties of one')
-        .argument('<name>')
-        .option('--cycle-interval <seconds>', 'seconds between collection cycles')
-        .option('--prop <key=value...>', 'other properties'),
-    ).action(async (name: string, f: ClientFlags & { cycleInterval?: string; prop?: string[] }) => {
-      const properties: Record<string, unknown> = {};
-      for (const p of f.prop ?? []) {
-        const i = p.indexOf('=');
-        if (i < 1) throw new Error(`--prop takes key=value, got '${p}'`);
-        properties[p.slice(0, i)] = p.slice(i + 1);
-      }
-      if (f.cycleInterval !== undefined) properties.cycleInterval = Number(f.cycleInterval);
+        .argument('<name>'),
+    ).action(async (name: string, f: PropertyFlags) => {
       const c = await api<{ name: string; generation: number }>(f, 'POST', '/collectors', {
         name,
-        properties,
+        properties: collectorProperties(f),
       });
+      console.log(`collector ${c.name} (generation ${c.generation})`);
+    }),
+  );
+  collector.addCommand(
+    propertyOptions(
+      new Command('edit')
+        .description("change an existing collector's properties (its daemons get them at once)")
+        .argument('<name>'),
+    ).action(async (name: string, f: PropertyFlags) => {
+      const properties = collectorProperties(f);
+      if (Object.keys(properties).length === 0)
+        throw new Error(
+          'nothing to change: give --cycle-interval, --config-cycle-interval or --prop',
+        );
+      const c = await api<{ name: string; generation: number }>(
+        f,
+        'PATCH',
+        `/collectors/${encodeURIComponent(name)}`,
+        { properties },
+      );
       console.log(`collector ${c.name} (generation ${c.generation})`);
     }),
   );

@@ -31,6 +31,8 @@ const metricQuery = z.object({
   step: z.coerce.number().int().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
 });
+const deadLetterQuery = z.object({ daemon: z.string().max(300).optional(), ...page });
+const idParam = z.object({ id: z.coerce.number().int().positive() });
 const idsBody = z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) });
 
 /** Largest import accepted in one request (all or nothing). */
@@ -65,6 +67,12 @@ export function registerApiRoutes(
         const r = await env.model.putCollector(req.body);
         return reply.code(r.created ? 201 : 200).send(r.collector);
       });
+      api.patch<{ Params: { name: string } }>('/collectors/:name', (req) =>
+        env.model.editCollector(
+          req.params.name,
+          (req.body as { properties?: unknown } | null)?.properties ?? {},
+        ),
+      );
       api.delete<{ Params: { name: string } }>('/collectors/:name', async (req, reply) => {
         await env.model.removeCollector(req.params.name);
         return reply.code(204).send();
@@ -119,6 +127,19 @@ export function registerApiRoutes(
           return { changed: await env.store.events.setEventState(ids, state, user(req), now()) };
         });
       }
+
+      api.get('/deadletters', (req) => {
+        const q = parseOrThrow(deadLetterQuery, req.query);
+        return env.store.deadLetters.list(
+          q.daemon === undefined ? { offset: q.offset, limit: q.limit } : q,
+        );
+      });
+      api.get('/deadletters/:id', async (req) => {
+        const { id } = parseOrThrow(idParam, req.params);
+        const letter = await env.store.deadLetters.get(id);
+        if (!letter) throw new ZHubError('HUB_ERR_NOT_FOUND', `no dead letter ${id}`);
+        return letter;
+      });
 
       api.get('/metrics', async (req) => {
         const q = parseOrThrow(metricQuery, req.query);

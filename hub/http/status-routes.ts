@@ -43,6 +43,8 @@ export async function hubStatus(
       lastHeartbeat: beat?.lastBeat ?? null,
       heartbeatOverdue: beat?.overdue ?? false,
       figures: beat?.figures ?? {},
+      /** Items of this daemon's the hub refused since it started (kept as dead letters). */
+      refused: hub.env.refusals.count(sess.daemon),
       callsServed: sess.broker.stats.callsServed,
       inFlight: sess.broker.inFlight,
     };
@@ -68,6 +70,7 @@ export async function hubStatus(
       lastHeartbeat: m.lastBeat,
       heartbeatOverdue: m.lastBeat !== null && now - m.lastBeat > (m.timeoutMs ?? Infinity),
       figures: m.figures,
+      refused: hub.env.refusals.count(m.daemon),
       callsServed: null,
       inFlight: null,
     }));

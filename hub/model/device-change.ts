@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { ZHubError } from '../../shared/index.js';
 import type { Device, DeviceInput, DevicePatch } from './model-schemas.js';
 
@@ -38,4 +39,28 @@ export function nextDevice(
     properties: d.properties ?? {},
     datasources: (d.datasources as Device['datasources'] | undefined) ?? [],
   };
+}
+
+/** True when `next` leaves the stored device `prev` exactly as it is (an upsert of the same). */
+export function sameDevice(
+  prev: Device | { collector: string } | undefined,
+  next: DeviceFields,
+): boolean {
+  if (!prev || !('id' in prev)) return false;
+  return (
+    prev.title === next.title &&
+    prev.address === next.address &&
+    prev.collector === next.collector &&
+    isDeepStrictEqual(prev.properties, next.properties) &&
+    isDeepStrictEqual(prev.datasources, next.datasources)
+  );
+}
+
+/** The properties a merge leaves, and whether they differ from what was stored. */
+export function mergeProperties(
+  stored: Record<string, unknown>,
+  update: Record<string, unknown>,
+): { merged: Record<string, unknown>; changed: boolean } {
+  const merged = { ...stored, ...update };
+  return { merged, changed: !isDeepStrictEqual(stored, merged) };
 }

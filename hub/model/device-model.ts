@@ -45,9 +45,26 @@ export class DeviceModel {
     return this.store.model.listCollectors();
   }
 
+  /**
+   * Adds a collector or merges properties into one's. A change of properties reaches the
+   * collector's listening daemons (`setPropertyItems`) like a device change; a merge that
+   * changes nothing is not announced.
+   */
   async putCollector(input: unknown): Promise<{ collector: Collector; created: boolean }> {
     const c = parseOrThrow(collectorInputSchema, input);
-    return this.store.model.putCollector(c.name, c.properties);
+    const r = await this.store.model.putCollector(c.name, c.properties);
+    if (r.changed && !r.created) {
+      const { name, generation, properties } = r.collector;
+      this.commit([{ collector: name, generation, updated: [], removed: [], properties }]);
+    }
+    return { collector: r.collector, created: r.created };
+  }
+
+  /** As putCollector, for an existing collector only (HUB_ERR_NOT_FOUND otherwise). */
+  async editCollector(name: string, properties: unknown): Promise<Collector> {
+    if (!(await this.store.model.getCollector(name)))
+      throw new ZHubError('HUB_ERR_NOT_FOUND', `no collector '${name}'`);
+    return (await this.putCollector({ name, properties })).collector;
   }
 
   async removeCollector(name: string): Promise<void> {

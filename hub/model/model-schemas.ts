@@ -96,6 +96,8 @@ export interface ModelChange {
   generation: number;
   updated: Device[];
   removed: string[];
+  /** The collector's properties (defaults filled in) when they changed. */
+  properties?: Record<string, unknown>;
 }
 
 /** Turns a zod error into one message naming every offending field. */

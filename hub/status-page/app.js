@@ -84,6 +84,21 @@ async function refresh() {
   timer = setTimeout(refresh, REFRESH_MS);
 }
 
+/** Items this daemon lost or had refused: spool drops and refusals, and the hub's refusals. */
+function lossy(d) {
+  const f = d.figures ?? {};
+  return (f.spoolDropped ?? 0) + (f.spoolRefused ?? 0) + (d.refused ?? 0) > 0;
+}
+
+function lossText(d) {
+  const f = d.figures ?? {};
+  const parts = [];
+  if (f.spoolDropped) parts.push(`${f.spoolDropped} dropped`);
+  if (f.spoolRefused) parts.push(`${f.spoolRefused} spool-refused`);
+  if (d.refused) parts.push(`${d.refused} hub-refused`);
+  return parts.length ? esc(parts.join(', ')) : '0';
+}
+
 async function renderStatus() {
   const s = await api('/status?limit=200');
   const shown = s.daemons.length < s.daemonsTotal ? ` (showing ${s.daemons.length})` : '';
@@ -99,7 +114,8 @@ async function renderStatus() {
         <td>${esc(d.daemon)}</td><td>${esc(d.type)}</td><td>${esc(d.monitor)}</td><td>${esc(d.address)}</td><td>${esc(d.hub)}</td><td>${state}</td>
         <td class="${d.heartbeatOverdue ? 'overdue' : ''}">${ago(d.lastHeartbeat, s.now)}${d.heartbeatOverdue ? ' (overdue)' : ''}</td>
         <td>${esc(f.generation)}</td><td>${esc(f.spoolDepth)}</td><td>${f.spoolOldestAgeMs ? `${Math.round(f.spoolOldestAgeMs / 1000)} s` : ''}</td>
-        <td>${f.tasks === undefined ? '' : `${f.tasksRunning} / ${f.tasksQueued} of ${f.tasks}`}</td><td>${esc(f.missedRuns)}</td></tr>`;
+        <td>${f.tasks === undefined ? '' : `${f.tasksRunning} / ${f.tasksQueued} of ${f.tasks}`}</td><td>${esc(f.missedRuns)}</td>
+        <td class="${lossy(d) ? 'overdue' : ''}">${lossText(d)}</td></tr>`;
     })
     .join('');
   $('services-summary').textContent =

@@ -15,11 +15,14 @@ export type Awaitable<T> = T | Promise<T>;
 export interface ModelStore {
   listCollectors(): Awaitable<Collector[]>;
   getCollector(name: string): Awaitable<Collector | undefined>;
-  /** Adds the collector, or merges `properties` into an existing one's. */
+  /**
+   * Adds the collector, or merges `properties` into an existing one's. `changed`: the stored
+   * properties are different now (a merge that changes nothing bumps no generation).
+   */
   putCollector(
     name: string,
     properties: Record<string, unknown>,
-  ): Awaitable<{ collector: Collector; created: boolean }>;
+  ): Awaitable<{ collector: Collector; created: boolean; changed: boolean }>;
   /** Refuses (HUB_ERR_BAD_ARGUMENT) while devices still belong to it. */
   removeCollector(name: string): Awaitable<boolean>;
 
@@ -35,7 +38,8 @@ export interface ModelStore {
   }>;
   /**
    * Adds (`add`: refuses existing ids), replaces (`upsert`) or edits (`edit`: refuses unknown
-   * ids) devices, all in one transaction: all or nothing.
+   * ids) devices, all in one transaction: all or nothing. A device left exactly as it was is
+   * not written again and is in no change (nothing is pushed for it).
    */
   putDevices(
     devices: DeviceInput[] | { id: string; patch: DevicePatch }[],
@@ -257,12 +261,59 @@ export interface WriterOptions {
   onCommit?: (seconds: number, ok: boolean) => void;
 }
 
+/** An item the hub refused and acknowledged: kept so that its loss is never silent. */
+export interface DeadLetter {
+  id: number;
+  /** Hub time of the refusal (ms). */
+  at: number;
+  /** The daemon's key (`user:name`). */
+  daemon: string;
+  kind: 'event' | 'sample';
+  seq: number | null;
+  /** The reason code (REFUSAL_REASONS). */
+  reason: string;
+  /** What was wrong, naming the field. */
+  message: string;
+  /** The item as it arrived, JSON (clipped to DEAD_LETTER_ITEM_CHARS). */
+  item: string;
+}
+
+export type NewDeadLetter = Omit<DeadLetter, 'id'>;
+
+/** The largest item text kept in a dead letter; longer ones are clipped (and say so). */
+export const DEAD_LETTER_ITEM_CHARS = 64 * 1024;
+
+/**
+ * The bounded dead-letter store. Overflow policy: the oldest letters are deleted past
+ * `max` (the hub counts them in zhub_dead_letters_evicted_total).
+ */
+export interface DeadLetterStore {
+  /**
+   * Keeps the letters (one per daemon, kind and seq: a batch sent again adds nothing) and
+   * deletes the oldest past `max`. Answers which letters were new (by position) and how many
+   * old ones were deleted. Runs inside the ingest write of the batch, so a letter is kept
+   * before its item is acknowledged.
+   */
+  add(
+    letters: readonly NewDeadLetter[],
+    max: number,
+  ): Awaitable<{ fresh: boolean[]; evicted: number }>;
+  /** Newest first, without the items. */
+  list(q: {
+    daemon?: string;
+    limit?: number;
+    offset?: number;
+  }): Awaitable<{ total: number; letters: Omit<DeadLetter, 'item'>[] }>;
+  get(id: number): Awaitable<DeadLetter | undefined>;
+}
+
 /** Everything the hub keeps. SQLite is the embedded default; PostgreSQL is shared by several hubs. */
 export interface Store {
   readonly kind: string;
   readonly model: ModelStore;
   readonly events: EventStore;
   readonly metrics: MetricStore;
+  readonly deadLetters: DeadLetterStore;
   /** The daemon's delivery high-water mark for `stream` (0 when none). */
   highWater(daemon: string, stream: 'events' | 'metrics'): Awaitable<number>;
   /**

@@ -27,6 +27,14 @@ describe('zhub device, collector and events commands against a running hub', () 
     expect(first.stderr).toBe('');
     expect(first.stdout).toMatch(/collector dc2/);
     expect((await zhub('collector', 'list')).stdout).toMatch(/dc2\s+\d+\s+60/);
+    expect((await zhub('collector', 'edit', 'dc2', '--cycle-interval', '90')).code).toBe(0);
+    expect((await zhub('collector', 'list')).stdout).toMatch(/dc2\s+\d+\s+90/);
+    const missing = await zhub('collector', 'edit', 'dc9', '--cycle-interval', '90');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/HUB_ERR_NOT_FOUND/);
+    expect((await zhub('collector', 'edit', 'dc2', '--cycle-interval', 'soon')).stderr).toMatch(
+      /--cycle-interval takes a number of seconds/,
+    );
     const add = await zhub(
       'device',
       'add',

@@ -17,6 +17,11 @@ import { testPgUrl, TestSchema } from './pg-fixture.js';
 class Listener extends Referenceable {
   readonly updated: string[] = [];
   readonly deleted: string[] = [];
+  readonly properties: Record<string, unknown>[] = [];
+  remote_setPropertyItems(items: Record<string, unknown>): boolean {
+    this.properties.push(items);
+    return true;
+  }
   remote_updateDeviceConfigs(devices: { id: string }[]): void {
     for (const d of devices) this.updated.push(d.id);
   }
@@ -51,6 +56,12 @@ describe('several hubs on one PostgreSQL database', () => {
     await until(() => listener.updated.includes('via-a'), 5_000);
     await a.zhub.hub.env.model.removeDevices(['via-a']);
     await until(() => listener.deleted.includes('via-a'), 5_000);
+    // A collector property changed through hub A reaches it too.
+    await a.zhub.hub.env.model.putCollector({
+      name: 'localhost',
+      properties: { cycleInterval: 45 },
+    });
+    await until(() => listener.properties.some((p) => p.cycleInterval === 45), 5_000);
   });
 
   it('makes one open event with the summed count from daemons on two hubs', async () => {

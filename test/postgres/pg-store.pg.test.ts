@@ -41,7 +41,7 @@ describe('PgStore', () => {
       cycleInterval: 300,
     });
     const v = await c.pool.query<{ version: number }>('SELECT version FROM zhub_schema');
-    expect(v.rows).toEqual([{ version: 2 }]);
+    expect(v.rows).toEqual([{ version: 3 }]);
   });
 
   it('serves the paged config pull: every device in one page, bounded pages, changes only whole', async () => {
@@ -50,7 +50,7 @@ describe('PgStore', () => {
     await store.model.putCollector('paged', {});
     const ids = Array.from({ length: 230 }, (_, i) => `p-${String(i).padStart(3, '0')}`);
     await store.model.putDevices(
-      ids.map((id) => ({ id, address: 'x', collector: 'paged' })) as never,
+      ids.map((id) => ({ id, address: 'x', collector: 'paged' })),
       'add',
     );
     const limits = { pullPageDevices: 50, pullPageBytes: 1 << 20, pullPageIds: 120 };
@@ -84,6 +84,35 @@ describe('PgStore', () => {
     const inc = await walk(since);
     expect(inc.whole).toEqual(['p-100']);
     expect([...inc.named, ...inc.whole].sort()).toEqual(ids);
+  });
+
+  it('keeps dead letters once per daemon, kind and seq, bounded, listed by daemon name', async () => {
+    const store = await schema.store();
+    const letter = (seq: number | null, daemon = 'u:d1') => ({
+      at: 1,
+      daemon,
+      kind: 'event' as const,
+      seq,
+      reason: 'bad_severity',
+      message: 'severity must be…',
+      item: '{}',
+    });
+    expect(await store.deadLetters.add([letter(1), letter(2), letter(null)], 10)).toEqual({
+      fresh: [true, true, true],
+      evicted: 0,
+    });
+    expect((await store.deadLetters.add([letter(2), letter(3)], 3)).fresh).toEqual([false, true]);
+    const all = await store.deadLetters.list({});
+    expect(all.total).toBe(3);
+    expect(all.letters.map((l) => l.seq)).toEqual([3, null, 2]);
+    await store.deadLetters.add([letter(1, 'u:other')], 3);
+    expect((await store.deadLetters.list({ daemon: 'd1' })).letters.map((l) => l.seq)).toEqual([
+      3,
+      null,
+    ]);
+    expect((await store.deadLetters.list({ daemon: 'u:other' })).total).toBe(1);
+    const one = await store.deadLetters.get(all.letters[0]?.id as number);
+    expect(one).toMatchObject({ seq: 3, item: '{}' });
   });
 
   it('adds, moves and removes devices, bumping generations, leaving tombstones for other hubs', async () => {

@@ -96,7 +96,10 @@ describe('EventService and MetricService', () => {
     expect(r.stored).toBe(1);
     expect(r.rejected.map((x) => x.seq)).toEqual([2, 3]);
     expect(r.rejected[0]?.reason).toMatch(/severity/);
-    expect(store.events.queryEvents({}).total).toBe(1);
+    const stored = store.events.queryEvents({}).events;
+    // One stored item, and one event per refusal reason raised by the hub about the daemon.
+    expect(stored.filter((e) => e.eventClass !== '/App/Zhub/Refused')).toHaveLength(1);
+    expect(stored.filter((e) => e.eventClass === '/App/Zhub/Refused')).toHaveLength(2);
     await expect(events.callRemote('sendEvents', { not: 'an array' })).rejects.toMatchObject({
       code: 'HUB_ERR_BAD_ARGUMENT',
     });

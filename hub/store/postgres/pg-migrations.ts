@@ -100,9 +100,26 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX daemons_by_daemon ON daemons(daemon);
   `,
-  // 2: the paged config pull walks one collector's devices in id order
+  // 2: the paged config pull walks one collector's devices in id order; the generation at
+  // which a collector's properties last changed (other hubs push them on from it)
   `
   CREATE INDEX devices_by_collector_id ON devices(collector, id);
+  ALTER TABLE collectors ADD COLUMN props_generation bigint NOT NULL DEFAULT 0;
+  `,
+  // 3: items the hub refused (acknowledged, never stored as data), kept for the operator
+  `
+  CREATE TABLE dead_letters (
+    id bigserial PRIMARY KEY,
+    at bigint NOT NULL,
+    daemon text NOT NULL,
+    kind text NOT NULL,
+    seq bigint,
+    reason text NOT NULL,
+    message text NOT NULL,
+    item text NOT NULL
+  );
+  CREATE UNIQUE INDEX dead_letters_once ON dead_letters(daemon, kind, seq) WHERE seq IS NOT NULL;
+  CREATE INDEX dead_letters_by_daemon ON dead_letters(daemon, id);
   `,
 ];
 

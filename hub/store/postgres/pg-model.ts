@@ -9,7 +9,7 @@ import {
   type DevicePatch,
   type ModelChange,
 } from '../../model/model-schemas.js';
-import { nextDevice } from '../../model/device-change.js';
+import { mergeProperties, nextDevice, sameDevice } from '../../model/device-change.js';
 import { deviceText, type DeviceTextRow } from '../../model/device-text.js';
 import type { DeviceDiff, DeviceStamp, DeviceText, ModelStore } from '../store.js';
 import { transaction } from './pg-tx.js';
@@ -78,7 +78,7 @@ export class PgModel implements ModelStore {
   async putCollector(
     name: string,
     properties: Record<string, unknown>,
-  ): Promise<{ collector: Collector; created: boolean }> {
+  ): Promise<{ collector: Collector; created: boolean; changed: boolean }> {
     const now = this.clock.now();
     return transaction(this.pool, async (c) => {
       const ins = await c.query(
@@ -87,14 +87,24 @@ export class PgModel implements ModelStore {
         [name, properties, now],
       );
       const created = ins.rowCount === 1;
+      let changed = true;
       if (!created) {
-        await c.query(
-          `UPDATE collectors SET properties = properties || $2::jsonb, generation = generation + 1,
-             updated_at = $3 WHERE name = $1`,
-          [name, properties, now],
+        const row = await c.query<{ properties: Record<string, unknown> }>(
+          'SELECT properties FROM collectors WHERE name = $1 FOR UPDATE',
+          [name],
         );
+        const m = mergeProperties(row.rows[0]?.properties ?? {}, properties);
+        changed = m.changed;
+        if (changed) {
+          // props_generation: other hubs relay the new properties from it (changesSince).
+          await c.query(
+            `UPDATE collectors SET properties = $2::jsonb, generation = generation + 1,
+               props_generation = generation + 1, updated_at = $3 WHERE name = $1`,
+            [name, m.merged, now],
+          );
+        }
       }
-      return { collector: (await this.getCollector(name, c)) as Collector, created };
+      return { collector: (await this.getCollector(name, c)) as Collector, created, changed };
     });
   }
 
@@ -166,6 +176,7 @@ export class PgModel implements ModelStore {
         seen.add(id);
         const prev = await this.getDevice(id, c);
         const next = nextDevice(item, mode, prev);
+        if (sameDevice(prev, next)) continue;
         if (!collectors.has(next.collector) && !(await this.getCollector(next.collector, c))) {
           throw new ZHubError(
             'HUB_ERR_NOT_FOUND',
@@ -316,11 +327,16 @@ export class PgModel implements ModelStore {
            AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = t.id AND d.collector = $1)`,
         [collector, since],
       );
+      const props = await c.query<{ props_generation: number }>(
+        'SELECT props_generation FROM collectors WHERE name = $1',
+        [collector],
+      );
       return {
         collector,
         generation: col.generation,
         updated: updated.rows.map(toDevice),
         removed: gone.rows.map((r) => r.id),
+        ...((props.rows[0]?.props_generation ?? 0) > since ? { properties: col.properties } : {}),
       };
     });
   }

@@ -5,6 +5,7 @@ import type { ModelChanges } from '../../model/model-changes.js';
 import { DirectWriter } from '../direct-writer.js';
 import type { IngestWriter, Store, WriterOptions } from '../store.js';
 import { redactUrl } from '../store-url.js';
+import { PgDeadLetters } from './pg-dead-letters.js';
 import { PgEvents } from './pg-events.js';
 import { PgFleet } from './pg-fleet.js';
 import { PgMetrics } from './pg-metrics.js';
@@ -45,6 +46,7 @@ export class PgStore implements Store {
   readonly model: PgModel;
   readonly events: PgEvents;
   readonly metrics: PgMetrics;
+  readonly deadLetters: PgDeadLetters;
   readonly fleet: PgFleet;
   private sync: PgModelSync | undefined;
   private closed = false;
@@ -61,6 +63,7 @@ export class PgStore implements Store {
     this.events = new PgEvents(pool, serial);
     this.metrics = new PgMetrics(pool, serial);
     this.fleet = new PgFleet(pool);
+    this.deadLetters = new PgDeadLetters(pool);
   }
 
   /** Connects, creates the schema if needed and migrates it (once, under a lock). */

@@ -89,6 +89,21 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX devices_by_collector_id ON devices(collector, id);
   `,
+  // 4: items the hub refused (acknowledged, never stored as data), kept for the operator
+  `
+  CREATE TABLE dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    daemon TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    seq INTEGER,
+    reason TEXT NOT NULL,
+    message TEXT NOT NULL,
+    item TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX dead_letters_once ON dead_letters(daemon, kind, seq) WHERE seq IS NOT NULL;
+  CREATE INDEX dead_letters_by_daemon ON dead_letters(daemon, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

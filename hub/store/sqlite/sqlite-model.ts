@@ -9,7 +9,7 @@ import {
   type DevicePatch,
   type ModelChange,
 } from '../../model/model-schemas.js';
-import { nextDevice } from '../../model/device-change.js';
+import { mergeProperties, nextDevice, sameDevice } from '../../model/device-change.js';
 import { deviceText } from '../../model/device-text.js';
 import type { DeviceDiff, DeviceStamp, DeviceText, ModelStore } from '../store.js';
 
@@ -109,17 +109,22 @@ export class SqliteModel implements ModelStore {
   putCollector(
     name: string,
     properties: Record<string, unknown>,
-  ): { collector: Collector; created: boolean } {
+  ): { collector: Collector; created: boolean; changed: boolean } {
     const now = this.clock.now();
     return this.db.transaction(() => {
       const existing = (this.q.collector as Statement<[string], CollectorRow>).get(name);
+      let changed = true;
       if (existing) {
-        const merged = { ...(JSON.parse(existing.properties) as object), ...properties };
-        this.q.updateCollector?.run(JSON.stringify(merged), now, name);
+        const m = mergeProperties(
+          JSON.parse(existing.properties) as Record<string, unknown>,
+          properties,
+        );
+        changed = m.changed;
+        if (changed) this.q.updateCollector?.run(JSON.stringify(m.merged), now, name);
       } else {
         this.q.insertCollector?.run(name, JSON.stringify(properties), now);
       }
-      return { collector: this.getCollector(name) as Collector, created: !existing };
+      return { collector: this.getCollector(name) as Collector, created: !existing, changed };
     })();
   }
 
@@ -185,9 +190,10 @@ export class SqliteModel implements ModelStore {
         if (seen.has(id))
           throw new ZHubError('HUB_ERR_CONFLICT', `device '${id}' appears twice in one change`);
         seen.add(id);
-        // Adds and replaces need only the previous collector; edits need the whole device.
-        const prev = mode === 'edit' ? this.getDevice(id) : prevCollector.get(id);
+        // An add needs only to know whether it exists; replaces and edits compare with it.
+        const prev = mode === 'add' ? prevCollector.get(id) : this.getDevice(id);
         const next = nextDevice(item, mode, prev);
+        if (sameDevice(prev, next)) continue;
         if (!collectors.has(next.collector) && !this.getCollector(next.collector)) {
           throw new ZHubError(
             'HUB_ERR_NOT_FOUND',

@@ -7,6 +7,7 @@ import { GroupCommit, type SyncTransactions } from '../group-commit.js';
 import type { IngestWriter, Store, WriterOptions } from '../store.js';
 import { DeliveryMarks, type Stream } from './delivery-marks.js';
 import { migrate } from './migrations.js';
+import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { SqliteEvents } from './sqlite-events.js';
 import { SqliteMetrics } from './sqlite-metrics.js';
 import { SqliteModel } from './sqlite-model.js';
@@ -29,6 +30,7 @@ export class SqliteStore implements Store, SyncTransactions {
   readonly model: SqliteModel;
   readonly events: SqliteEvents;
   readonly metrics: SqliteMetrics;
+  readonly deadLetters: SqliteDeadLetters;
   readonly path: string;
   private readonly db: Database.Database;
   private readonly marks: DeliveryMarks;
@@ -61,6 +63,7 @@ export class SqliteStore implements Store, SyncTransactions {
     this.model = new SqliteModel(this.db, clock);
     this.events = new SqliteEvents(this.db, this.marks);
     this.metrics = new SqliteMetrics(this.db, this.marks);
+    this.deadLetters = new SqliteDeadLetters(this.db);
   }
 
   highWater(daemon: string, stream: Stream): number {
