@@ -39,6 +39,8 @@ export interface HubClientOptions {
   name?: string;
   /** Collector type, e.g. `port` (default `daemon`). */
   type?: string;
+  /** The id of this daemon's spool, sent at login (HubDaemon sets it). */
+  instance?: string;
   /** What the hub reaches as this daemon's root object. */
   root?: Referenceable;
   clock?: Clock;
@@ -255,7 +257,11 @@ export class HubClient extends EventEmitter<HubClientEvents> {
           'login',
           this.options.username,
           this.options.password,
-          { name: this.name, type: this.type },
+          {
+            name: this.name,
+            type: this.type,
+            ...(this.options.instance ? { instance: this.options.instance } : {}),
+          },
         );
       await this.reacquire(avatar);
       if (this.isStopped() || broker.closed) {

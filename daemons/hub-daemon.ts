@@ -18,6 +18,9 @@ import { DEFAULT_SENDER, SpoolSender, type SenderOptions } from './spool/spool-s
 import { Spool, type SpoolOptions, type Stream } from './spool/spool.js';
 import type { Connector } from './ws-connect.js';
 
+/** Pause before asking again when another live spool holds this daemon's name. */
+const DUPLICATE_RETRY_MS = 15_000;
+
 /** Staged samples written at once past this many. */
 const STAGE_MAX = 5_000;
 
@@ -86,6 +89,9 @@ export class HubDaemon extends Referenceable {
   private stageTimer: TimerHandle | undefined;
   private flushTimer: TimerHandle | undefined;
   private stopped = false;
+  private duplicateTimer: TimerHandle | undefined;
+  /** The spool is lined up with the hub on this connection and its senders run. */
+  private delivering = false;
   private shutdownHandler: (() => void) | undefined;
 
   constructor(protected readonly opts: HubDaemonOptions) {
@@ -111,6 +117,7 @@ export class HubDaemon extends Referenceable {
       monitor: this.monitor,
       name: this.name,
       type: opts.type,
+      instance: this.spool.instance,
       root: this,
       clock: this.clock,
       logger: this.log,
@@ -120,6 +127,7 @@ export class HubDaemon extends Referenceable {
     });
     this.client.on('connect', ({ reconnect }) => void this.connected(reconnect));
     this.client.on('disconnect', () => {
+      this.delivering = false;
       for (const s of Object.values(this.senders)) s.disconnect();
     });
     this.client.on('fatal', (err) => this.log.error({ err }, 'cannot use the hub'));
@@ -143,9 +151,13 @@ export class HubDaemon extends Referenceable {
     for (let i = 0; i < 1000 && !this.ready; i++) await new Promise((r) => setImmediate(r));
   }
 
-  /** True once connected and every service acquired. */
+  /**
+   * True once connected, every service acquired and the spool lined up with the hub's marks
+   * (so delivering); false while another live spool holds this daemon's name.
+   */
   get ready(): boolean {
     return (
+      this.delivering &&
       this.client.state === 'connected' &&
       this.serviceNames().every((n) => this.services.get(n)?.connected)
     );
@@ -256,6 +268,7 @@ export class HubDaemon extends Referenceable {
     this.flushSamples();
     if (this.heartbeatTimer !== undefined) this.clock.clearTimeout(this.heartbeatTimer);
     if (this.flushTimer !== undefined) this.clock.clearTimeout(this.flushTimer);
+    if (this.duplicateTimer !== undefined) this.clock.clearTimeout(this.duplicateTimer);
     for (const s of Object.values(this.senders)) s.close();
     this.client.close();
     await Promise.resolve();
@@ -281,6 +294,15 @@ export class HubDaemon extends Referenceable {
     }
     this.applyProperties({ ...this.properties, ...(items as Record<string, unknown>) });
     return true;
+  }
+
+  /** The hub refused a second spool under this daemon's name. */
+  remote_notifyDuplicate(info: unknown): void {
+    const address = (info as { address?: unknown } | null)?.address;
+    this.log.error(
+      { other: typeof address === 'string' ? address.slice(0, 200) : undefined },
+      'another daemon with its own spool tried to deliver under this name; the hub refused it',
+    );
   }
 
   remote_updateDeviceConfigs(_configs: unknown): void {}
@@ -323,39 +345,91 @@ export class HubDaemon extends Referenceable {
       this.senders.metrics.connect((items, after) =>
         metrics.callRemote('writeMetrics', SharedArgs.fromJson(`[${items},{"after":${after}}]`)),
       );
+      this.delivering = true;
       this.heartbeat(); // at once: the hub knows this daemon is back before its first cycle
       await this.onReady(reconnect);
       this.log.info({ reconnect, spooled: this.spool.depth() }, 'daemon ready');
     } catch (err) {
+      if (err instanceof ZHubError && err.code === 'HUB_ERR_DUPLICATE_DAEMON') {
+        // Another live spool holds the name: try again now and then (it may stop).
+        this.log.error(
+          { err },
+          'refused: another daemon delivers under this name; retrying in 15 s',
+        );
+        this.duplicateTimer ??= this.clock.setTimeout(() => {
+          this.duplicateTimer = undefined;
+          if (!this.stopped && this.client.state === 'connected') void this.connected(true);
+        }, DUPLICATE_RETRY_MS);
+        return;
+      }
       this.log.error({ err }, 'start-up requests failed; will retry on the next connect');
     }
   }
 
   /**
-   * Lines the spool up with what the hub has stored for this daemon. A spool that never synced
-   * (new, or replacing a lost one) renumbers its items above the hub's marks, or the hub would
-   * take them for duplicates. A synced one only learns what the hub stored: items up to a mark
-   * whose acknowledgement was lost (the daemon died first) are dropped, never sent twice.
+   * Lines the spool up with what the hub has stored, before anything is sent. The hub answers
+   * the marks of this daemon's name (everything up to them is stored, from whichever spool)
+   * and those of this spool alone:
+   *
+   * - This spool delivered last (its marks are the name's): it learns what the hub stored
+   *   (items whose acknowledgement was lost are dropped, never sent twice) — unless the marks
+   *   are above every number it had when its current runs began: then it is a restored or
+   *   copied spool, whose items up to there reached the hub from the original, and whose
+   *   later items are numbered afresh above the marks.
+   * - Another spool delivered since, or this one never did: what the hub stored of this
+   *   spool's is dropped, and the rest is numbered above the name's marks. Nothing else is
+   *   deleted, and nothing is hidden behind the other spool's numbers.
    */
   private async syncMarks(): Promise<void> {
     const marks = await (this.services.get('EventService') as ServiceProxy).callRemote<
-      Record<Stream, number>
+      Record<Stream, number> & { spool?: Record<Stream, number> }
     >('getDeliveryMarks');
-    if (!this.spool.synced) {
-      this.spool.ensureAbove(Math.max(marks.events, marks.metrics));
+    const top = Math.max(marks.events, marks.metrics);
+    const none = { events: 0, metrics: 0 };
+    // Without the spool's own marks (a hub from before them, or a spool from before ids that
+    // has not delivered since), a synced spool takes the name's marks for its own, as before.
+    const own =
+      marks.spool === undefined ||
+      (this.spool.legacy && marks.spool.events === 0 && marks.spool.metrics === 0)
+        ? this.spool.synced
+          ? marks
+          : none
+        : marks.spool;
+    const owner = own.events === marks.events && own.metrics === marks.metrics && top > 0;
+    const from = this.spool.pendingFrom;
+    // The hub holds more of this spool than it had numbered when its current runs began.
+    const restored = from !== undefined && Math.max(own.events, own.metrics) > from;
+    if (owner && this.spool.synced && !restored) {
+      for (const stream of ['events', 'metrics'] as const) {
+        const mine = this.spool.lastAck(stream);
+        if (mine < marks[stream]) this.spool.ack(stream, marks[stream]);
+        else if (mine > marks[stream]) {
+          this.log.error(
+            { stream, hub: marks[stream], acknowledged: mine },
+            'the hub holds less than it acknowledged',
+          );
+          this.spool.resetAck(stream, marks[stream]);
+        }
+      }
+    } else {
+      // What the hub stored of this spool's own items goes; the rest is numbered above the marks.
+      for (const stream of ['events', 'metrics'] as const) {
+        const stored = restored ? Math.min(from, own[stream]) : own[stream];
+        if (stored > 0) this.spool.ack(stream, stored);
+      }
+      const pending = this.spool.depth();
+      if (top > 0 || !this.spool.synced) this.spool.ensureAbove(top);
+      for (const stream of ['events', 'metrics'] as const) this.spool.resetAck(stream, top);
+      if (this.spool.synced && top > 0)
+        this.log.warn(
+          { restored, pending, renumberedAbove: top },
+          restored
+            ? "this spool is older than what the hub holds from it (restored or copied): its newer items are numbered above the hub's marks"
+            : "another spool delivered under this daemon name since: this spool's items are numbered above its marks",
+        );
       this.spool.markSynced();
     }
-    for (const stream of ['events', 'metrics'] as const) {
-      const mine = this.spool.lastAck(stream);
-      if (mine < marks[stream]) this.spool.ack(stream, marks[stream]);
-      else if (mine > marks[stream]) {
-        this.log.error(
-          { stream, hub: marks[stream], acknowledged: mine },
-          'the hub holds less than it acknowledged',
-        );
-        this.spool.resetAck(stream, marks[stream]);
-      }
-    }
+    this.spool.markRunSynced();
   }
 
   private scheduleFlush(): void {

@@ -25,6 +25,22 @@ export interface Caller {
   type: string;
   /** The peer address. */
   address: string;
+  /** The daemon's spool id, given at login ('' when it has none: the CLI, old daemons). */
+  instance?: string;
+}
+
+/** The key of a daemon's delivery marks and claims: its user and its name, both from the session. */
+export function daemonKey(caller: { user: string; daemon: string }): string {
+  return `${caller.user}:${caller.daemon}`;
+}
+
+/** The key of one spool's own marks under a daemon name (see EventService.getDeliveryMarks). */
+export function instanceKey(caller: {
+  user: string;
+  daemon: string;
+  instance?: string;
+}): string | undefined {
+  return caller.instance ? `${daemonKey(caller)}#${caller.instance}` : undefined;
 }
 
 /**

@@ -25,6 +25,7 @@ import { StoreMonitors, type MonitorDirectory } from './monitors.js';
 import { ServiceRegistry } from './service-registry.js';
 import { Session } from './session.js';
 import { HeartbeatMonitor } from './heartbeats.js';
+import { daemonKey } from './hub-service.js';
 import { Refusals } from './refusals.js';
 import { DeliveryClaims } from './delivery-claims.js';
 import { DEFAULT_DATA_LIMITS, type DataLimits, type HubEnvironment } from './hub-environment.js';
@@ -106,17 +107,45 @@ export class Hub implements LoginAuthority, ServiceBroker {
             retryable: true,
           }),
         onCommit: (seconds) => metrics.commitDuration.observe(seconds),
+        onStoreError: (err) =>
+          this.log.error({ err }, 'the store failed a write; the hub reports itself unready'),
       }),
       metrics,
       limits: dataLimits,
       refusals: new Refusals(store, this.clock, this.log, metrics, dataLimits.maxDeadLetters),
-      claims: new DeliveryClaims(this.log, (old, by) => {
-        if (old instanceof Session)
-          old.broker.abort(
-            'HUB_ERR_SUPERSEDED',
-            CloseCode.SUPERSEDED,
-            `daemon '${by.daemon}' delivers from another connection (${by.address})`,
-          );
+      claims: new DeliveryClaims(this.log, {
+        evict: (old, by) => {
+          if (old instanceof Session)
+            old.broker.abort(
+              'HUB_ERR_SUPERSEDED',
+              CloseCode.SUPERSEDED,
+              `daemon '${by.daemon}' delivers from another connection (${by.address})`,
+            );
+        },
+        // Any answer, even an error, shows the holder's connection is alive.
+        probe: (holder, ms) =>
+          holder instanceof Session
+            ? holder.broker
+                .remoteRoot()
+                .callRemoteWithOptions({ timeoutMs: ms }, 'getName')
+                .catch((err: unknown) => {
+                  const code = (err as { code?: string }).code;
+                  if (
+                    code === 'HUB_ERR_TIMEOUT' ||
+                    code === 'HUB_ERR_CONNECTION_LOST' ||
+                    code === 'HUB_ERR_DEAD_REFERENCE'
+                  )
+                    throw err;
+                })
+            : Promise.reject(new Error('not a session')),
+        tell: (holder, dup) => {
+          if (holder instanceof Session)
+            holder.broker
+              .remoteRoot()
+              .callRemote('notifyDuplicate', { address: dup.address })
+              .catch(() => undefined);
+        },
+        now: () => this.clock.now(),
       }),
     };
     this.env.heartbeats.start();
@@ -194,12 +223,12 @@ export class Hub implements LoginAuthority, ServiceBroker {
       else this.env.claims.release(session);
       if (session.inFleet) {
         this.env.store.fleet
-          ?.left(`${session.user}:${session.daemon}`, this.name, this.clock.now())
+          ?.left(daemonKey(session), this.name, this.clock.now())
           .catch((err: unknown) => this.log.error({ err }, 'could not record a daemon leaving'));
       }
       this.clearLoginTimer(session);
       if (session.loggedIn) {
-        const key = `${session.user}:${session.daemon}`;
+        const key = daemonKey(session);
         this.departed.delete(key);
         this.departed.set(key, { session, leftAt: this.clock.now(), code: info.code });
         if (this.departed.size > 1000)
@@ -257,6 +286,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
     session.user = username;
     session.daemon = info.name ?? username;
     session.type = info.type ?? 'unknown';
+    session.instance = info.instance ?? '';
     session.loggedInAt = this.clock.now();
     this.clearLoginTimer(session);
     this.log.info(
@@ -279,7 +309,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
       session.inFleet = true;
       fleet
         .joined({
-          key: `${session.user}:${session.daemon}`,
+          key: daemonKey(session),
           daemon: session.daemon,
           user: session.user,
           type: session.type,

@@ -3,7 +3,7 @@ export { buildHub } from './build-hub.js';
 export type { HubOptions, ZHub } from './build-hub.js';
 export { Hub } from './hub.js';
 export type { HubCoreOptions } from './hub.js';
-export { HubService } from './hub-service.js';
+export { daemonKey, HubService, instanceKey } from './hub-service.js';
 export type { Caller, ServiceClass, ServiceContext } from './hub-service.js';
 export { HubAvatar } from './hub-avatar.js';
 export { LoginRoot } from './login-root.js';

@@ -12,6 +12,11 @@ export interface LoginInfo {
   name?: string;
   /** The daemon's collector type, e.g. `port` (default: `unknown`). */
   type?: string;
+  /**
+   * The id of the daemon's spool (random, kept in the spool file). The hub keeps a delivery
+   * mark per spool as well as per name, and tells two live spools under one name apart.
+   */
+  instance?: string;
 }
 
 const MAX_FIELD = 256;
@@ -67,6 +72,7 @@ export class LoginRoot extends Referenceable {
       checked = {
         name: optionalText(raw.name, 'info.name'),
         type: optionalText(raw.type, 'info.type'),
+        instance: optionalText(raw.instance, 'info.instance'),
       };
     } catch (err) {
       return Promise.reject(err);

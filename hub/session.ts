@@ -6,6 +6,8 @@ export class Session implements Caller {
   user = '';
   daemon = '';
   type = '';
+  /** The daemon's spool id, given at login ('' for clients without a spool). */
+  instance = '';
   /** The monitor of the last service this daemon asked for. */
   monitor = '';
   /** Written to a shared store's fleet (on its first service). */

@@ -1,7 +1,6 @@
-import { checkEvent, type Caller, type EventInput } from '../hub/index.js';
+import { checkEvent, daemonKey, instanceKey, type Caller, type EventInput } from '../hub/index.js';
 import { ZHubError } from '../shared/index.js';
 import { IngestService, type IngestKind } from './ingest-batch.js';
-import { daemonKey } from './store-errors.js';
 
 /**
  * Events and heartbeats from daemons. The daemon's identity comes from its session, never
@@ -24,22 +23,32 @@ export class EventService extends IngestService<EventInput> {
   protected readonly kind: IngestKind<EventInput> = {
     what: 'event',
     check: checkEvent,
-    store: (daemon, items, now, rejectedMax, after) =>
-      this.env.store.events.ingestEvents(daemon, items, now, rejectedMax, after),
+    store: (daemon, items, now, rejectedMax, after, spool) =>
+      this.env.store.events.ingestEvents(daemon, items, now, rejectedMax, after, spool),
   };
 
   /**
-   * The daemon's high-water marks: everything up to them is stored. A daemon whose spool is
-   * new (or was lost) numbers its items above these, or they would count as duplicates.
+   * The daemon's high-water marks: everything up to them is stored. With `spool`, the marks
+   * of the caller's own spool too (what that spool delivered, whoever delivered under the
+   * name since). A spool that is not the one whose items the marks end with numbers its items
+   * above them, or they would count as duplicates. Claims the name for this connection: a
+   * second live spool under it is refused with HUB_ERR_DUPLICATE_DAEMON.
    */
-  async remote_getDeliveryMarks(caller: Caller): Promise<{ events: number; metrics: number }> {
-    this.env.claims.claim(caller);
+  async remote_getDeliveryMarks(
+    caller: Caller,
+  ): Promise<{ events: number; metrics: number; spool?: { events: number; metrics: number } }> {
+    await this.env.claims.claim(caller);
     const key = daemonKey(caller);
-    const [events, metrics] = await Promise.all([
+    const own = instanceKey(caller);
+    const [events, metrics, spoolEvents, spoolMetrics] = await Promise.all([
       this.env.store.highWater(key, 'events'),
       this.env.store.highWater(key, 'metrics'),
+      own === undefined ? 0 : this.env.store.highWater(own, 'events'),
+      own === undefined ? 0 : this.env.store.highWater(own, 'metrics'),
     ]);
-    return { events, metrics };
+    return own === undefined
+      ? { events, metrics }
+      : { events, metrics, spool: { events: spoolEvents, metrics: spoolMetrics } };
   }
 
   /** "I am alive for the next `timeoutSeconds`": missing the next one raises an event. */

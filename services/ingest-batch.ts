@@ -4,9 +4,9 @@ import type { Awaitable, Caller, IngestResult, Rejected } from '../hub/index.js'
 function then<A, B>(value: Awaitable<A>, f: (a: A) => Awaitable<B>): Awaitable<B> {
   return value instanceof Promise ? value.then(f) : f(value);
 }
-import { checkBatch, HubService } from '../hub/index.js';
+import { checkBatch, daemonKey, HubService, instanceKey } from '../hub/index.js';
 import { batchAfter } from './batch-options.js';
-import { daemonKey, storeWrite } from './store-errors.js';
+import { storeWrite } from './store-errors.js';
 
 /** What an ingest method of a service needs to know about its stream. */
 export interface IngestKind<T> {
@@ -20,6 +20,7 @@ export interface IngestKind<T> {
     now: number,
     rejectedMaxSeq: number,
     after: number | undefined,
+    spool: string | undefined,
   ) => Awaitable<IngestResult>;
 }
 
@@ -38,7 +39,8 @@ export abstract class IngestService<T> extends HubService {
     options: unknown,
   ): Promise<IngestResult & { rejected: Rejected[] }> {
     const kind = this.kind;
-    this.env.claims.claim(caller);
+    const claimed = this.env.claims.claim(caller);
+    if (claimed) await claimed;
     const after = batchAfter(options);
     const now = this.clock.now();
     const { items, rejected } = checkBatch(
@@ -50,6 +52,7 @@ export abstract class IngestService<T> extends HubService {
     );
     const rejectedMax = rejected.reduce((m, r) => Math.max(m, r.seq ?? 0), 0);
     const key = daemonKey(caller);
+    const spool = instanceKey(caller);
     const refusals = this.env.refusals;
     const letters = refusals.letters(key, kind.what, rejected, now);
     let kept = { fresh: [] as boolean[], evicted: 0 };
@@ -57,10 +60,10 @@ export abstract class IngestService<T> extends HubService {
     // unless it is kept. A batch sent again adds no second letter and is not counted again.
     const r = await storeWrite(this.env.ingest, `the ${kind.what} batch`, () =>
       letters.length === 0
-        ? kind.store(key, items, now, rejectedMax, after)
+        ? kind.store(key, items, now, rejectedMax, after, spool)
         : then(this.env.store.deadLetters.add(letters, refusals.maxDeadLetters), (k) => {
             kept = k;
-            return kind.store(key, items, now, rejectedMax, after);
+            return kind.store(key, items, now, rejectedMax, after, spool);
           }),
     );
     if (letters.length > 0) {

@@ -17,7 +17,7 @@ export class MetricService extends IngestService<SampleInput> {
   protected readonly kind: IngestKind<SampleInput> = {
     what: 'sample',
     check: checkSample,
-    store: (daemon, items, now, rejectedMax, after) =>
-      this.env.store.metrics.ingestMetrics(daemon, items, now, rejectedMax, after),
+    store: (daemon, items, now, rejectedMax, after, spool) =>
+      this.env.store.metrics.ingestMetrics(daemon, items, now, rejectedMax, after, spool),
   };
 }

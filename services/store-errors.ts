@@ -25,8 +25,3 @@ export async function storeWrite<T>(
     );
   }
 }
-
-/** The key of a daemon's delivery marks: its user and its name, both from the session. */
-export function daemonKey(caller: { user: string; daemon: string }): string {
-  return `${caller.user}:${caller.daemon}`;
-}

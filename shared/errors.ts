@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   HUB_ERR_TOO_MANY_CONNECTIONS: 'The hub holds its maximum number of daemon connections.',
   HUB_ERR_SHUTTING_DOWN: 'The hub is shutting down and accepts no new work.',
   HUB_ERR_SUPERSEDED: 'Another connection logged in with the same user and daemon name.',
+  HUB_ERR_DUPLICATE_DAEMON:
+    'Another live daemon with its own spool delivers under this daemon name; this one is refused.',
   HUB_ERR_CONFIG: 'The configuration or a command-line option is invalid.',
   HUB_ERR_SERVICE_LOAD: 'A service module could not be loaded or registered.',
   HUB_ERR_STORE_SCHEMA: 'The store holds a schema newer than this zhub knows.',
@@ -43,6 +45,7 @@ export const ERROR_CODES = {
   HUB_ERR_OUT_OF_ORDER:
     'A batch arrived before the batch it follows was stored; nothing of it was stored.',
   HUB_ERR_SPOOL_FULL: 'The daemon spool is full and its overflow policy is to block collection.',
+  HUB_ERR_SPOOL: 'The daemon spool file cannot be opened (damaged, not a database, unreadable).',
   HUB_ERR_NOT_FOUND: 'The device, collector or event named does not exist.',
   HUB_ERR_CONFLICT:
     'The change conflicts with what exists (a duplicate id, a collector still in use).',
@@ -64,6 +67,7 @@ const RETRYABLE: ReadonlySet<string> = new Set<ErrorCode>([
   'HUB_ERR_STORE',
   'HUB_ERR_OUT_OF_ORDER',
   'HUB_ERR_SPOOL_FULL',
+  'HUB_ERR_DUPLICATE_DAEMON',
 ]);
 
 export interface ZHubErrorOptions {

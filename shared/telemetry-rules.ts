@@ -138,7 +138,7 @@ export function checkEventBody(o: Record<string, unknown>, now: number): Checked
   }
   const truncated: string[] = [];
   let summary = o.summary;
-  let message = (o.message) ?? '';
+  let message = o.message ?? '';
   if (summary.length > TELEMETRY_LIMITS.maxSummary) {
     // As Zenoss does: the summary is cut, and the whole text is kept in an empty message.
     if (message === '') message = summary;

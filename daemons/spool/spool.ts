@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Clock } from '../../shared/index.js';
 import { systemClock, ZHubError } from '../../shared/index.js';
@@ -37,6 +38,10 @@ export interface SpoolStats {
  */
 export class Spool {
   readonly stats: SpoolStats = { appended: 0, acknowledged: 0, dropped: 0, refused: 0 };
+  /** This spool's id (random, kept in the file): the hub keeps a delivery mark per spool. */
+  readonly instance: string;
+  /** True for a spool that synced before it had an id: the name's marks are its own. */
+  readonly legacy: boolean;
   private readonly db: Database.Database;
   private readonly maxEntries: number;
   private readonly overflow: 'block' | 'drop-oldest';
@@ -47,8 +52,17 @@ export class Spool {
 
   constructor(opts: SpoolOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-    this.db = new Database(opts.path);
-    this.db.pragma('journal_mode = WAL');
+    try {
+      this.db = new Database(opts.path);
+      this.db.pragma('journal_mode = WAL');
+    } catch (err) {
+      throw new ZHubError(
+        'HUB_ERR_SPOOL',
+        `cannot open the spool ${opts.path}: ${(err as Error).message}. Move the file aside to start ` +
+          'a new spool (its unsent items stay in the moved file), or restore it from a backup.',
+        { cause: err, data: { path: opts.path } },
+      );
+    }
     // NORMAL in WAL mode: a commit survives the process being killed (not a power cut).
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
@@ -60,6 +74,7 @@ export class Spool {
       );
       CREATE INDEX IF NOT EXISTS entries_by_stream ON entries(stream, seq);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS identity (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
     this.maxEntries = opts.maxEntries ?? 5_000_000;
     this.overflow = opts.overflow ?? 'drop-oldest';
@@ -83,6 +98,31 @@ export class Spool {
     this.count = (this.db.prepare('SELECT count(*) AS n FROM entries').get() as { n: number }).n;
     this.stats.dropped = this.meta('dropped');
     this.lastSeq = this.highestSeq();
+    const id = this.db.prepare("SELECT value FROM identity WHERE key = 'instance'").get() as
+      { value: string } | undefined;
+    // A spool from before instances existed that had synced: its marks are the name's own.
+    this.legacy = id === undefined && this.synced;
+    this.instance = id?.value ?? randomBytes(12).toString('base64url');
+    if (!id)
+      this.db.prepare("INSERT INTO identity(key, value) VALUES ('instance', ?)").run(this.instance);
+    // The first run since the last sync with the hub starts here (kept across restarts).
+    if (this.meta('pendingFrom') === 0) this.setMeta('pendingFrom', this.lastSeq + 1);
+  }
+
+  /**
+   * The highest sequence number this spool had used when its first run without a sync with
+   * the hub began; undefined once the current run has synced. Items at or below it were
+   * numbered before: if the hub's mark for this spool is above it, the spool is a restored or
+   * copied one, and those items reached the hub from the original.
+   */
+  get pendingFrom(): number | undefined {
+    const v = this.meta('pendingFrom');
+    return v === 0 ? undefined : v - 1;
+  }
+
+  /** This run has lined up with the hub. */
+  markRunSynced(): void {
+    this.setMeta('pendingFrom', 0);
   }
 
   private highestSeq(): number {

@@ -1,3 +1,4 @@
+import { daemonKey } from '../hub-service.js';
 import type { FastifyInstance } from 'fastify';
 import type { Hub } from '../hub.js';
 import type { Session } from '../session.js';
@@ -45,12 +46,15 @@ export async function hubStatus(
       figures: beat?.figures ?? {},
       /** Items of this daemon's the hub refused since it started (kept as dead letters). */
       refused: hub.env.refusals.count(sess.daemon),
+      /** The last second spool refused under this daemon's name (HUB_ERR_DUPLICATE_DAEMON). */
+      duplicate: hub.env.claims.duplicateOf(sess) ?? null,
+      instance: sess.instance,
       callsServed: sess.broker.stats.callsServed,
       inFlight: sess.broker.inFlight,
     };
   };
   const live = [...hub.sessions].filter((s) => s.loggedIn);
-  const liveKeys = new Set(live.map((s) => `${s.user}:${s.daemon}`));
+  const liveKeys = new Set(live.map((s) => daemonKey(s)));
   const departed = [...hub.departed.entries()].filter(([key]) => !liveKeys.has(key)).reverse();
   // With a store shared by several hubs: the daemons the others hold, from the fleet table.
   const fleet = (await hub.env.store.fleet?.list(1_000)) ?? [];
@@ -71,6 +75,8 @@ export async function hubStatus(
       heartbeatOverdue: m.lastBeat !== null && now - m.lastBeat > (m.timeoutMs ?? Infinity),
       figures: m.figures,
       refused: hub.env.refusals.count(m.daemon),
+      duplicate: null,
+      instance: '',
       callsServed: null,
       inFlight: null,
     }));

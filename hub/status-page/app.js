@@ -107,11 +107,12 @@ async function renderStatus() {
   $('daemons-rows').innerHTML = s.daemons
     .map((d) => {
       const f = d.figures ?? {};
-      const state = d.connected
-        ? `connected ${ago(d.connectedSince, s.now)}`
-        : `left ${ago(d.leftAt, s.now)}`;
+      const dup = d.duplicate
+        ? `; refused a second spool under this name from ${d.duplicate.address} ${ago(d.duplicate.at, s.now)} (${d.duplicate.count}×)`
+        : '';
+      const state = `${d.connected ? `connected ${ago(d.connectedSince, s.now)}` : `left ${ago(d.leftAt, s.now)}`}${dup}`;
       return `<tr class="${d.connected ? '' : 'gone'}" data-daemon="${esc(d.daemon)}">
-        <td>${esc(d.daemon)}</td><td>${esc(d.type)}</td><td>${esc(d.monitor)}</td><td>${esc(d.address)}</td><td>${esc(d.hub)}</td><td>${state}</td>
+        <td>${esc(d.daemon)}</td><td>${esc(d.type)}</td><td>${esc(d.monitor)}</td><td>${esc(d.address)}</td><td>${esc(d.hub)}</td><td class="${d.duplicate ? 'overdue' : ''}">${esc(state)}</td>
         <td class="${d.heartbeatOverdue ? 'overdue' : ''}">${ago(d.lastHeartbeat, s.now)}${d.heartbeatOverdue ? ' (overdue)' : ''}</td>
         <td>${esc(f.generation)}</td><td>${esc(f.spoolDepth)}</td><td>${f.spoolOldestAgeMs ? `${Math.round(f.spoolOldestAgeMs / 1000)} s` : ''}</td>
         <td>${f.tasks === undefined ? '' : `${f.tasksRunning} / ${f.tasksQueued} of ${f.tasks}`}</td><td>${esc(f.missedRuns)}</td>

@@ -1,3 +1,4 @@
+import { isRefusal } from './group-commit.js';
 import type { Awaitable, IngestWriter, WriterOptions, WriterStats } from './store.js';
 
 /**
@@ -24,8 +25,8 @@ export class DirectWriter implements IngestWriter {
       this.options.onCommit?.((performance.now() - started) / 1000, true);
       return value;
     } catch (err) {
-      // zhub's own refusals (out of order, bad input) say nothing about the store's health.
-      if (!(err instanceof Error && 'code' in err && String(err.code).startsWith('HUB_ERR_'))) {
+      if (!isRefusal(err)) {
+        this.options.onStoreError?.(err);
         this.healthy = false;
         this.stats.failedCommits++;
         this.options.onCommit?.((performance.now() - started) / 1000, false);

@@ -8,6 +8,11 @@ export interface SyncTransactions {
   savepoint<T>(fn: () => T): T;
 }
 
+/** zhub's own refusals (out of order, bad input) say nothing about the store's health. */
+export function isRefusal(err: unknown): boolean {
+  return err instanceof Error && 'code' in err && String(err.code).startsWith('HUB_ERR_');
+}
+
 interface Job {
   work: () => unknown;
   resolve(v: unknown): void;
@@ -33,6 +38,7 @@ export class GroupCommit implements IngestWriter {
   private readonly maxQueued: number;
   private readonly onFull: () => Error;
   private readonly onCommit: (seconds: number, ok: boolean) => void;
+  private readonly onStoreError: (err: unknown) => void;
 
   constructor(
     private readonly store: SyncTransactions,
@@ -41,6 +47,7 @@ export class GroupCommit implements IngestWriter {
     this.maxQueued = options.maxQueued;
     this.onFull = options.onFull;
     this.onCommit = options.onCommit ?? (() => undefined);
+    this.onStoreError = options.onStoreError ?? (() => undefined);
   }
 
   /** `work` must be synchronous (it runs inside the group's transaction). */
@@ -89,13 +96,21 @@ export class GroupCommit implements IngestWriter {
       // The commit itself failed: nothing of this group is stored, nothing is acknowledged.
       this.stats.failedCommits++;
       this.healthy = false;
+      this.onStoreError(err);
       this.onCommit((performance.now() - started) / 1000, false);
       for (const job of jobs) job.reject(err);
       return;
     }
-    // Healthy again only once a write of this group committed: a group whose writes all failed
-    // (refused out of order, say) commits nothing and proves nothing about the disk.
-    if (outcomes.some((o) => o.ok)) this.healthy = true;
+    // A batch the store itself failed (a damaged page, SQLITE_CORRUPT, an I/O error: not one
+    // of zhub's refusals) makes the hub unready even though the group committed. Healthy again
+    // only once a group commits writes and no store failure: a group whose writes were all
+    // refused (out of order, say) proves nothing about the disk.
+    const storeFailures = outcomes.filter((o) => !o.ok && !isRefusal(o.value));
+    for (const f of storeFailures) this.onStoreError(f.value);
+    if (storeFailures.length > 0) {
+      this.healthy = false;
+      this.stats.failedCommits += 1;
+    } else if (outcomes.some((o) => o.ok)) this.healthy = true;
     this.onCommit((performance.now() - started) / 1000, true);
     this.stats.commits++;
     this.stats.jobs += jobs.length;

@@ -136,6 +136,8 @@ export interface EventStore {
    * With `after`, the batch continues the one whose last item was `after`: unless the mark has
    * reached it, HUB_ERR_OUT_OF_ORDER is thrown and nothing is stored (so a failed batch can never
    * be overtaken by the next one in flight, which would hide its items behind the mark).
+   * With `spool` (the key of the daemon's spool, `user:name#instance`), that spool's own mark
+   * is advanced with the daemon's, in the same transaction.
    */
   ingestEvents(
     daemon: string,
@@ -143,6 +145,7 @@ export interface EventStore {
     now: number,
     rejectedMaxSeq?: number,
     after?: number,
+    spool?: string,
   ): Awaitable<IngestResult & { deduplicated: number; cleared: number }>;
   /** Raises or clears a hub-made event (heartbeats) outside any daemon stream. */
   raiseEvent(event: Omit<EventInput, 'seq'>, daemon: string, now: number): Awaitable<void>;
@@ -182,6 +185,7 @@ export interface MetricStore {
     now: number,
     rejectedMaxSeq?: number,
     after?: number,
+    spool?: string,
   ): Awaitable<IngestResult>;
   queryMetrics(q: MetricQuery): Awaitable<MetricPoint[]>;
   /** Series known for a device: (component, metric) pairs. */
@@ -259,6 +263,8 @@ export interface WriterOptions {
   maxQueued: number;
   onFull: () => Error;
   onCommit?: (seconds: number, ok: boolean) => void;
+  /** Told of every failure of the store itself (not zhub's refusals): the hub logs it. */
+  onStoreError?: (err: unknown) => void;
 }
 
 /** An item the hub refused and acknowledged: kept so that its loss is never silent. */

@@ -109,6 +109,8 @@ describe('HubDaemon', () => {
     await until(() => second.ready && second.spool.depth() === 0);
     expect(store.metrics.countSamples()).toBe(150);
     // A daemon whose spool was lost (a new data dir) must not have its items taken for duplicates.
+    // (The old process is gone: a second live spool under the name would be refused.)
+    await second.stop();
     const fresh = make({ dataDir: await mkdtemp(join(tmpdir(), 'zhub-daemon-')) });
     daemons.push(fresh);
     fresh.start();

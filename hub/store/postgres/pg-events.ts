@@ -72,9 +72,10 @@ export class PgEvents implements EventStore {
     now: number,
     rejectedMaxSeq = 0,
     after?: number,
+    spool?: string,
   ): Promise<IngestResult & { deduplicated: number; cleared: number }> {
     return this.serial.run(`${daemon}\u0000events`, () =>
-      this.ingest(daemon, events, now, rejectedMaxSeq, after),
+      this.ingest(daemon, events, now, rejectedMaxSeq, after, spool),
     );
   }
 
@@ -84,15 +85,26 @@ export class PgEvents implements EventStore {
     now: number,
     rejectedMaxSeq: number,
     after: number | undefined,
+    spool: string | undefined,
   ): Promise<IngestResult & { deduplicated: number; cleared: number }> {
     let deduplicated = 0;
     let cleared = 0;
     const r = await transaction(this.pool, (c) =>
-      ingestWithMark(c, daemon, 'events', events, now, rejectedMaxSeq, after, async (fresh) => {
-        const out = await this.apply(c, fresh, daemon, now);
-        deduplicated += out.deduplicated;
-        cleared += out.cleared;
-      }),
+      ingestWithMark(
+        c,
+        daemon,
+        'events',
+        events,
+        now,
+        rejectedMaxSeq,
+        after,
+        spool,
+        async (fresh) => {
+          const out = await this.apply(c, fresh, daemon, now);
+          deduplicated += out.deduplicated;
+          cleared += out.cleared;
+        },
+      ),
     );
     return { ...r, deduplicated, cleared };
   }

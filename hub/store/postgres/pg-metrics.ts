@@ -38,9 +38,10 @@ export class PgMetrics implements MetricStore {
     now: number,
     rejectedMaxSeq = 0,
     after?: number,
+    spool?: string,
   ): Promise<IngestResult> {
     return this.serial.run(`${daemon}\u0000metrics`, () =>
-      this.ingest(daemon, samples, now, rejectedMaxSeq, after),
+      this.ingest(daemon, samples, now, rejectedMaxSeq, after, spool),
     );
   }
 
@@ -50,20 +51,31 @@ export class PgMetrics implements MetricStore {
     now: number,
     rejectedMaxSeq: number,
     after: number | undefined,
+    spool: string | undefined,
   ): Promise<IngestResult> {
     await this.ensurePartitions(samples.map((s) => Math.floor(s.timestamp / DAY_MS)));
     const ids = await this.series(samples);
     return transaction(this.pool, (c) =>
-      ingestWithMark(c, daemon, 'metrics', samples, now, rejectedMaxSeq, after, async (fresh) => {
-        await c.query(
-          'INSERT INTO samples(series, ts, value) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::float8[])',
-          [
-            fresh.map((s) => ids.get(key(s))),
-            fresh.map((s) => s.timestamp),
-            fresh.map((s) => s.value),
-          ],
-        );
-      }),
+      ingestWithMark(
+        c,
+        daemon,
+        'metrics',
+        samples,
+        now,
+        rejectedMaxSeq,
+        after,
+        spool,
+        async (fresh) => {
+          await c.query(
+            'INSERT INTO samples(series, ts, value) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::float8[])',
+            [
+              fresh.map((s) => ids.get(key(s))),
+              fresh.map((s) => s.timestamp),
+              fresh.map((s) => s.value),
+            ],
+          );
+        },
+      ),
     );
   }
 

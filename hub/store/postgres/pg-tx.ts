@@ -30,6 +30,7 @@ export async function ingestWithMark<T extends { seq: number }>(
   now: number,
   rejectedMaxSeq: number,
   after: number | undefined,
+  spool: string | undefined,
   store: (fresh: T[]) => Promise<void>,
 ): Promise<{ ack: number; stored: number; duplicates: number }> {
   await c.query(
@@ -56,6 +57,15 @@ export async function ingestWithMark<T extends { seq: number }>(
       'UPDATE delivery SET high_water = $3, updated_at = $4 WHERE daemon = $1 AND stream = $2',
       [daemon, stream, top, now],
     );
+    // The spool's own mark: what this spool delivered, whoever delivers under the name later.
+    if (spool !== undefined) {
+      await c.query(
+        `INSERT INTO delivery(daemon, stream, high_water, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (daemon, stream) DO UPDATE
+           SET high_water = greatest(delivery.high_water, excluded.high_water), updated_at = excluded.updated_at`,
+        [spool, stream, top, now],
+      );
+    }
   }
   return { ack: top, stored: fresh.length, duplicates: items.length - fresh.length };
 }

@@ -40,6 +40,7 @@ export class DeliveryMarks {
     now: number,
     rejectedMaxSeq: number,
     after: number | undefined,
+    spool: string | undefined,
     store: (item: T) => void,
   ): { ack: number; stored: number; duplicates: number } {
     const mark = this.read(daemon, stream);
@@ -56,7 +57,11 @@ export class DeliveryMarks {
       store(item);
       stored++;
     }
-    if (top > mark) this.advance(daemon, stream, top, now);
+    if (top > mark) {
+      this.advance(daemon, stream, top, now);
+      // The spool's own mark: what this spool delivered, whoever delivers under the name later.
+      if (spool !== undefined) this.advance(spool, stream, top, now);
+    }
     return { ack: top, stored, duplicates };
   }
 }

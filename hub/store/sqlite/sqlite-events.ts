@@ -80,15 +80,25 @@ export class SqliteEvents implements EventStore {
     now: number,
     rejectedMaxSeq = 0,
     after?: number,
+    spool?: string,
   ): IngestResult & { deduplicated: number; cleared: number } {
     return this.db.transaction(() => {
       let deduplicated = 0;
       let cleared = 0;
-      const r = this.marks.ingest(daemon, 'events', events, now, rejectedMaxSeq, after, (e) => {
-        const outcome = this.apply(e, daemon, now);
-        if (outcome === 'dedup') deduplicated++;
-        else if (typeof outcome === 'number') cleared += outcome;
-      });
+      const r = this.marks.ingest(
+        daemon,
+        'events',
+        events,
+        now,
+        rejectedMaxSeq,
+        after,
+        spool,
+        (e) => {
+          const outcome = this.apply(e, daemon, now);
+          if (outcome === 'dedup') deduplicated++;
+          else if (typeof outcome === 'number') cleared += outcome;
+        },
+      );
       return { ...r, deduplicated, cleared };
     })();
   }

@@ -57,9 +57,10 @@ export class SqliteMetrics implements MetricStore {
     now: number,
     rejectedMaxSeq = 0,
     after?: number,
+    spool?: string,
   ): IngestResult {
     return this.db.transaction(() =>
-      this.marks.ingest(daemon, 'metrics', samples, now, rejectedMaxSeq, after, (s) => {
+      this.marks.ingest(daemon, 'metrics', samples, now, rejectedMaxSeq, after, spool, (s) => {
         this.insertSample.run(s.timestamp, this.series(s.device, s.component, s.metric), s.value);
       }),
     )();

@@ -57,6 +57,16 @@ export class SqliteStore implements Store, SyncTransactions {
         { cause: err },
       );
     }
+    // Damaged pages are found now, not by every batch failing later.
+    const check = this.integrity();
+    if (check !== 'ok') {
+      this.db.close();
+      throw new ZHubError(
+        'HUB_ERR_STORE',
+        `the store ${this.path} is damaged (${check}); recover it with 'sqlite3 ${this.path} .recover', or move it aside to start an empty one`,
+        { data: { path: this.path } },
+      );
+    }
     const { from, to } = migrate(this.db, clock.now());
     if (from !== to) log.info({ path: this.path, from, to }, 'store schema migrated');
     this.marks = new DeliveryMarks(this.db);
@@ -64,6 +74,16 @@ export class SqliteStore implements Store, SyncTransactions {
     this.events = new SqliteEvents(this.db, this.marks);
     this.metrics = new SqliteMetrics(this.db, this.marks);
     this.deadLetters = new SqliteDeadLetters(this.db);
+  }
+
+  /** SQLite's quick_check: 'ok', or the first problems found. */
+  private integrity(): string {
+    try {
+      const rows = this.db.pragma('quick_check(5)') as { quick_check: string }[];
+      return rows.map((r) => r.quick_check).join('; ');
+    } catch (err) {
+      return (err as Error).message;
+    }
   }
 
   highWater(daemon: string, stream: Stream): number {
