@@ -16,6 +16,7 @@ export {
   registerCopyable,
   RemoteError,
   RemoteReference,
+  TELEMETRY_LIMITS,
   ZHubError,
 } from './shared/index.js';
 export type { CallOptions, DeferredListOptions, ErrorCode, ResultEntry } from './shared/index.js';

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { forkTs, nextMessage } from './process-pair.js';
+import { pinToCpu } from './pin.js';
+import { forkTs, nextMessage, type CpuUsage } from './process-pair.js';
 
 export interface PullResult {
   devices: number;
@@ -14,10 +15,15 @@ export interface PullResult {
   hubPeakRssMb: number;
   /** Longest event-loop stall on the hub while it served the pull. */
   maxStallMs: number;
+  /** The same, over IDLE_MS before the pull: the hub answering pings only (the machine's floor). */
+  idleStallMs: number;
+  /** CPU time the hub spent from the daemon's start to the last device applied (ms). */
+  hubCpuMs: number;
   pings: { answered: number; failed: number; maxMs: number; p99Ms: number };
 }
 
 const LONG = 900_000;
+const IDLE_MS = 10_000;
 
 /**
  * A fresh daemon pulls a monitor of `n` devices of about 2.3 KB each. The fleet is imported by
@@ -40,6 +46,10 @@ export async function pullBench(n: number): Promise<PullResult> {
     const procs = [hub];
     try {
       const url = await nextMessage(hub, (m) => m.url as string | undefined);
+      // The hub on one core, the daemons on the other: the stall measured is the hub's own work,
+      // not the daemon's computing taking the hub's core.
+      pinToCpu(hub.pid, 0);
+      pinToCpu(process.pid, 1);
       const rss = async (): Promise<{ peakMb: number; nowMb: number }> => {
         const p = nextMessage(hub, (m) => m.rss as { peakMb: number; nowMb: number } | undefined);
         hub.send({ op: 'rss' });
@@ -48,23 +58,43 @@ export async function pullBench(n: number): Promise<PullResult> {
       const before = await rss();
       const ping = forkTs('./ping-client.ts', [url]);
       procs.push(ping);
+      pinToCpu(ping.pid, 1);
       await nextMessage(ping, (m) => (m.ready ? true : undefined));
-      const lagReset = nextMessage(hub, (m) => (m.lagReset ? true : undefined));
-      hub.send({ op: 'lag-reset' });
-      await lagReset;
+      const resetLag = async (): Promise<void> => {
+        const done = nextMessage(hub, (m) => (m.lagReset ? true : undefined));
+        hub.send({ op: 'lag-reset' });
+        await done;
+      };
+      const cpu = (): Promise<CpuUsage> => {
+        const p = nextMessage(hub, (m) => m.cpu as CpuUsage | undefined);
+        hub.send({ op: 'cpu' });
+        return p;
+      };
+      const maxLag = async (): Promise<number> => {
+        const lag = nextMessage(hub, (m) => m.lag as { maxMs: number } | undefined);
+        hub.send({ op: 'lag' });
+        return (await lag).maxMs;
+      };
+      // The baseline: the same hub answering the same pings, serving nothing else.
+      await resetLag();
+      await new Promise((r) => setTimeout(r, IDLE_MS));
+      const idleStallMs = await maxLag();
+      await resetLag();
+      const cpu0 = await cpu();
       const pingReset = nextMessage(ping, (m) => (m.reset ? true : undefined));
       ping.send({ op: 'reset' });
       await pingReset;
       const daemon = forkTs('./pull-client.ts', [url, String(n)]);
       procs.push(daemon);
+      pinToCpu(daemon.pid, 1);
       const pulled = await nextMessage(
         daemon,
         (m) => m.pulled as { ms: number; peakRssMb: number } | undefined,
         LONG,
       );
-      const lag = nextMessage(hub, (m) => m.lag as { maxMs: number } | undefined);
-      hub.send({ op: 'lag' });
-      const { maxMs } = await lag;
+      const maxMs = await maxLag();
+      const cpu1 = await cpu();
+      const hubCpuMs = (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1000;
       const after = await rss();
       const pings = nextMessage(ping, (m) => m.pings as PullResult['pings'] | undefined);
       ping.send({ op: 'report' });
@@ -75,6 +105,8 @@ export async function pullBench(n: number): Promise<PullResult> {
         hubRssBeforeMb: before.nowMb,
         hubPeakRssMb: after.peakMb,
         maxStallMs: maxMs,
+        idleStallMs,
+        hubCpuMs,
         pings: await pings,
       };
     } finally {

@@ -65,10 +65,13 @@ export interface CheckedEvent {
   component: string;
   eventClass: string;
   eventKey: string;
+  /** 0 clear, 1 debug, 2 info, 3 warning, 4 error, 5 critical. */
   severity: number;
   summary: string;
   message: string;
+  /** When the event happened (ms); default: when the hub received it. */
   time: number | undefined;
+  /** Occurrences this item stands for (a daemon collapses repeats before sending); default 1. */
   count: number;
   /** Free fields (anything not above), with `truncated` when text was cut. */
   fields: Record<string, unknown> | undefined;
@@ -79,6 +82,7 @@ export interface CheckedSample {
   component: string;
   metric: string;
   value: number;
+  /** ms since the epoch */
   timestamp: number;
 }
 

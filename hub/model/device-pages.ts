@@ -81,12 +81,13 @@ export async function readDevicePage(
   const c = await store.getCollector(collector);
   if (!c)
     throw new ZHubError('HUB_ERR_NO_SUCH_MONITOR', `collector '${collector}' no longer exists`);
-  const stamps = await store.deviceStamps(
+  const { stamps, end } = await store.deviceStamps(
     collector,
     cursor.after,
     cursor.since,
     limits.pullPageDevices,
     limits.pullPageIds,
+    limits.pullPageBytes,
   );
   const wanted: string[] = [];
   const unchanged: string[] = [];
@@ -112,11 +113,8 @@ export async function readDevicePage(
   // Between the two reads a device may have gone or moved: it is then in neither list, and the
   // daemon removes it at the end of the pull, as it should (the push tells it the rest).
   const devices = (await store.deviceTexts(wanted)).filter((d) => d.collector === collector);
-  // Fewer stamps than asked for, none held back: nothing is left after them.
-  const done =
-    taken === stamps.length &&
-    stamps.length < limits.pullPageIds &&
-    wanted.length < limits.pullPageDevices;
+  // Every stamp taken and none after them: the pull is complete.
+  const done = end && taken === stamps.length;
   const next = done ? null : encodeCursor({ ...cursor, after: last });
   // The page as JSON around the devices' own text: a page is never parsed and encoded again.
   return new RawJson(

@@ -3,36 +3,19 @@ import {
   checkSampleBody,
   InvalidItem,
   ZHubError,
+  type CheckedEvent,
+  type CheckedSample,
   type RefusalReason,
 } from '../../shared/index.js';
 
-/** An event as a daemon sends it. Fields beyond the known ones are kept in `fields`. */
-export interface EventInput {
+/** An event as a daemon sends it (checked): the rules' fields and the daemon's `seq`. */
+export interface EventInput extends CheckedEvent {
   /** The daemon's sequence number for this item (strictly increasing per daemon and stream). */
   seq: number;
-  device: string;
-  component: string;
-  eventClass: string;
-  eventKey: string;
-  /** 0 clear, 1 debug, 2 info, 3 warning, 4 error, 5 critical. */
-  severity: number;
-  summary: string;
-  message: string;
-  /** When the event happened (ms); default: when the hub received it. */
-  time: number | undefined;
-  /** Occurrences this item stands for (a daemon collapses repeats before sending); default 1. */
-  count: number;
-  fields: Record<string, unknown> | undefined;
 }
 
-export interface SampleInput {
+export interface SampleInput extends CheckedSample {
   seq: number;
-  device: string;
-  component: string;
-  metric: string;
-  value: number;
-  /** ms since the epoch */
-  timestamp: number;
 }
 
 export interface Rejected {

@@ -51,7 +51,9 @@ export interface ModelStore {
   /**
    * A collector's devices after `after` in id order, without their bodies: id, last change,
    * and for those changed at or after `since` the size of the stored body (the paged pull's
-   * byte bound). Stops before the `maxChanged + 1`-th changed one, and after `limit` in all.
+   * byte bound). Stops before the `maxChanged + 1`-th changed one, after `limit` in all, and
+   * may stop once the changed ones passed `maxBytes` (the page takes no more anyway). `end`:
+   * no device of the collector comes after the last one answered.
    */
   deviceStamps(
     collector: string,
@@ -59,7 +61,8 @@ export interface ModelStore {
     since: number,
     maxChanged: number,
     limit: number,
-  ): Awaitable<DeviceStamp[]>;
+    maxBytes: number,
+  ): Awaitable<{ stamps: DeviceStamp[]; end: boolean }>;
   /**
    * The devices with these ids that still exist, in id order, each as the JSON text of a
    * {@link Device} (built from the stored JSON bodies, never parsed: the paged pull sends it on).

@@ -273,7 +273,8 @@ export class PgModel implements ModelStore {
     since: number,
     maxChanged: number,
     limit: number,
-  ): Promise<DeviceStamp[]> {
+    _maxBytes: number,
+  ): Promise<{ stamps: DeviceStamp[]; end: boolean }> {
     // Ids in order with a running count of changed ones; bodies are measured only for the
     // changed ones that fit the page (the scan itself never detoasts a body).
     const r = await this.pool.query<DeviceStamp>(
@@ -286,7 +287,9 @@ export class PgModel implements ModelStore {
        FROM s JOIN devices d USING (id) WHERE s.nth <= $4 ORDER BY s.id`,
       [collector, after, since, maxChanged, limit],
     );
-    return r.rows;
+    // Cut by the count of changed ones, or by the limit: then more may follow.
+    const changed = r.rows.filter((row) => row.updatedAt >= since).length;
+    return { stamps: r.rows, end: r.rows.length < limit && changed < maxChanged };
   }
 
   async deviceTexts(ids: readonly string[]): Promise<DeviceText[]> {

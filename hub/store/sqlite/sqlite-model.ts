@@ -268,36 +268,35 @@ export class SqliteModel implements ModelStore {
     since: number,
     maxChanged: number,
     limit: number,
-  ): DeviceStamp[] {
-    const out: DeviceStamp[] = [];
+    maxBytes: number,
+  ): { stamps: DeviceStamp[]; end: boolean } {
+    const stamps: DeviceStamp[] = [];
     let changed = 0;
+    let bytes = 0;
     const rows = (
       this.q.pageStamps as Statement<[number, string, string, number], DeviceStamp>
     ).iterate(since, collector, after, limit);
     for (const r of rows) {
       // Stepping stops here: rows past the page are never read.
-      if (r.updatedAt >= since && ++changed > maxChanged) break;
-      out.push(r);
+      if (r.updatedAt >= since && (++changed > maxChanged || (changed > 1 && bytes > maxBytes)))
+        return { stamps, end: false };
+      bytes += r.bytes;
+      stamps.push(r);
     }
-    return out;
+    return { stamps, end: stamps.length < limit };
   }
 
   deviceTexts(ids: readonly string[]): DeviceText[] {
-    const out: DeviceText[] = [];
-    for (let i = 0; i < ids.length; i += IN_CHUNK) {
-      const chunk = ids.slice(i, i + IN_CHUNK);
-      const rows = this.db
-        .prepare(
-          `SELECT * FROM devices WHERE id IN (${chunk.map(() => '?').join(',')}) ORDER BY id`,
-        )
-        .all(...chunk) as DeviceRow[];
-      for (const r of rows) out.push(deviceText(r));
-    }
-    return out;
+    return this.rowsByIds(ids).map(deviceText);
   }
 
   private devicesByIds(ids: readonly string[]): Device[] {
-    const out: Device[] = [];
+    return this.rowsByIds(ids).map(toDevice);
+  }
+
+  /** The rows of these ids that exist, in id order (chunked: SQLite bounds the parameters). */
+  private rowsByIds(ids: readonly string[]): DeviceRow[] {
+    const out: DeviceRow[] = [];
     for (let i = 0; i < ids.length; i += IN_CHUNK) {
       const chunk = ids.slice(i, i + IN_CHUNK);
       const rows = this.db
@@ -305,7 +304,7 @@ export class SqliteModel implements ModelStore {
           `SELECT * FROM devices WHERE id IN (${chunk.map(() => '?').join(',')}) ORDER BY id`,
         )
         .all(...chunk) as DeviceRow[];
-      for (const r of rows) out.push(toDevice(r));
+      out.push(...rows);
     }
     return out;
   }
