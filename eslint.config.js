@@ -9,9 +9,13 @@ export default tseslint.config(
       'coverage/**',
       'tmp/**',
       'test-results/**',
+      'dist/**',
       // Browser code without a build step: checked by the e2e tests in a real Chromium.
       'hub/status-page/**',
       'bin/*.js',
+      'bin/*.mjs',
+      // The installed-package consumer: plain JavaScript, run by test/package.
+      'test/fixtures/consumer/**',
       'eslint.config.js',
     ],
   },

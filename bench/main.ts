@@ -1,10 +1,11 @@
 // npm run bench: every benchmark, each against a baseline measured in the same run where
 // there is one; prints tables and writes them to docs/performance.md.
 //   npm run bench -- --quick          shorter runs
-//   npm run bench -- --only rpc,push  a subset (rpc, ingest, push, pull, daemon, pg)
+//   npm run bench -- --only rpc,push  a subset (rpc, ingest, push, pull, daemon, cli, pg)
 //   pg (ingest with the PostgreSQL store, 1 vs 2 hub workers) needs a server: ZHUB_BENCH_PG,
 //   else ZHUB_TEST_PG, else postgres://postgres@127.0.0.1:5432/test
 import { cpus } from 'node:os';
+import { cliBench } from './cli-bench.js';
 import { drainBench, schedulerBench } from './daemon-bench.js';
 import { ingestBench } from './ingest-bench.js';
 import { pgIngestBench, pgPropagationBench, type PgIngestResult } from './pg-ingest-bench.js';
@@ -21,7 +22,7 @@ const only = new Set(
     ? onlyArg.split('=')[1]
     : onlyArg
       ? process.argv[process.argv.indexOf(onlyArg) + 1]
-      : 'rpc,ingest,push,pull,daemon,pg'
+      : 'rpc,ingest,push,pull,daemon,cli,pg'
   )?.split(','),
 );
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
@@ -240,6 +241,31 @@ if (only.has('daemon')) {
       figure: `${sched.maxBucketVsEven.toFixed(2)}×`,
     },
   ]);
+}
+
+if (only.has('cli')) {
+  const cliRounds = quick ? 3 : 7;
+  console.log(`\nCommand line: start to finish, median of ${cliRounds}`);
+  const times = await cliBench(cliRounds);
+  const body = [
+    `Each command spawned ${cliRounds} times, median shown: the built package (\`dist/\`, what \`npm install zhub\` runs) against the TypeScript sources compiled at load by tsx (how every command ran before the package was built), in the same run. \`--embedded\` starts a hub in the process (with its store), logs in and calls.`,
+    '',
+    '| Command | Built | From sources (tsx) | Built vs sources |',
+    '| --- | ---: | ---: | ---: |',
+    ...times.map(
+      (t) =>
+        `| \`${t.command}\` | ${fmt(t.builtMs)} ms | ${fmt(t.sourcesMs)} ms | ${(t.builtMs / t.sourcesMs).toFixed(2)}× |`,
+    ),
+  ].join('\n');
+  await report(
+    'cli',
+    body,
+    times.map((t) => ({
+      what: `\`${t.command}\` starts faster built than from sources`,
+      ok: t.builtMs < t.sourcesMs,
+      figure: `${(t.builtMs / t.sourcesMs).toFixed(2)}×`,
+    })),
+  );
 }
 
 if (only.has('pg')) {

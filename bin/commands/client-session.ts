@@ -1,5 +1,5 @@
-import { buildHub, randomPassword, UserStore, type ZHub } from '../../hub/index.js';
-import { connectHub, type HubClient } from '../../daemons/index.js';
+import type { ZHub } from '../../hub/index.js';
+import type { HubClient } from '../../daemons/index.js';
 import { ZHubError } from '../../shared/index.js';
 import type { ClientFlags } from './options.js';
 
@@ -12,6 +12,8 @@ export async function openClient(
   let user = flags.user;
   let password = flags.password;
   if (flags.embedded) {
+    // Loaded here: only an embedded hub needs the hub (and its native SQLite module).
+    const { buildHub, randomPassword, UserStore } = await import('../../hub/index.js');
     const users = new UserStore();
     user = 'embedded';
     password = randomPassword();
@@ -26,6 +28,7 @@ export async function openClient(
       'no password: pass --password or set ZHUB_PASSWORD (or use --embedded)',
     );
   }
+  const { connectHub } = await import('../../daemons/index.js');
   try {
     const client = await connectHub({
       url,

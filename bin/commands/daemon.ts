@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { runDaemon } from '../../daemons/main.js';
 import { addHubOptions, intOption } from './options.js';
 
 export function daemonCommand(): Command {
@@ -58,6 +57,7 @@ export function daemonCommand(): Command {
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
     )
     .action(async (type: string, o: Record<string, unknown>) => {
+      const { runDaemon } = await import('../../daemons/main.js');
       await runDaemon({
         type,
         hub: o.hub as string,

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { api, printTable } from './api-client.js';
-import { progressBar, readDeviceFile } from './import-file.js';
 import { addClientOptions, intOption, type ClientFlags } from './options.js';
 
 interface DeviceFlags extends ClientFlags {
@@ -136,6 +135,7 @@ export function deviceCommand(): Command {
         .description('add or replace devices from a JSON or CSV file, all or nothing')
         .argument('<file>'),
     ).action(async (file: string, f: ClientFlags) => {
+      const { progressBar, readDeviceFile } = await import('./import-file.js');
       const devices = await readDeviceFile(file, progressBar('checking'));
       const r = await api<{ imported: number }>(
         { ...f, timeout: Math.max(f.timeout, 120_000) },

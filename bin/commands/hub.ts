@@ -1,9 +1,10 @@
 import cluster from 'node:cluster';
 import { Command, Option } from 'commander';
-import { loadHubConfig, redactConfig, type HubConfig } from '../../hub/config.js';
-import { runHub, runHubWorkers } from '../../hub/main.js';
-import { startLocalCollector } from './local-collector.js';
+import type { HubConfig } from '../../hub/config.js';
 import { intOption } from './options.js';
+
+// The hub, its store and its native SQLite module load only when a command runs: `zhub --help`
+// and the client commands never load them.
 
 /** The hub's flags. No defaults here: the configuration schema holds them, so that a flag
  * overrides the file and the environment only when it is given. */
@@ -47,7 +48,7 @@ function hubOptions(cmd: Command): Command {
 }
 
 /** defaults ← --config file ← ZHUB_* environment ← flags given on the command line. */
-function resolveConfig(cmd: Command): Promise<HubConfig> {
+async function resolveConfig(cmd: Command): Promise<HubConfig> {
   const o = cmd.opts<Record<string, unknown>>();
   const flags: Record<string, unknown> = {};
   for (const key of [
@@ -65,6 +66,7 @@ function resolveConfig(cmd: Command): Promise<HubConfig> {
   ]) {
     if (cmd.getOptionValueSource(key) === 'cli') flags[key] = o[key];
   }
+  const { loadHubConfig } = await import('../../hub/config.js');
   return loadHubConfig({
     ...(typeof o.config === 'string' ? { file: o.config } : {}),
     env: process.env,
@@ -78,6 +80,7 @@ export function hubCommand(): Command {
   );
   return hub.action(async () => {
     const config = await resolveConfig(hub);
+    const { runHub, runHubWorkers } = await import('../../hub/main.js');
     if (config.workers > 1 && cluster.isPrimary) {
       await runHubWorkers(config);
       return;
@@ -85,6 +88,7 @@ export function hubCommand(): Command {
     const { zhub, wsUrl, log } = await runHub(config);
     // With workers, the first runs the local collector.
     if (config.localCollector && (cluster.isPrimary || cluster.worker?.id === 1)) {
+      const { startLocalCollector } = await import('./local-collector.js');
       await startLocalCollector(
         zhub,
         wsUrl.replace('//0.0.0.0:', '//127.0.0.1:'),
@@ -102,6 +106,7 @@ export function configCommand(): Command {
   );
   config.addCommand(
     print.action(async () => {
+      const { redactConfig } = await import('../../hub/config.js');
       console.log(JSON.stringify(redactConfig(await resolveConfig(print)), null, 2));
     }),
   );

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
-import { randomPassword, UserStore } from '../../hub/index.js';
-import { defaultUsersFile } from '../../hub/main.js';
+import { resolve } from 'node:path';
+
+// Loaded when a user command runs, not for `zhub --help`.
+const usersFile = () => import('../../hub/index.js');
 
 interface FileFlags {
   data: string;
@@ -17,7 +19,8 @@ function fileOptions(cmd: Command): Command {
     );
 }
 
-const usersPath = (f: FileFlags): string => f.users ?? defaultUsersFile(f.data);
+/** The users file: `--users`, else `hubpasswd.json` in the data directory (as the hub reads it). */
+const usersPath = (f: FileFlags): string => f.users ?? resolve(f.data, 'hubpasswd.json');
 
 export function userCommand(): Command {
   const user = new Command('user').description(
@@ -35,6 +38,7 @@ export function userCommand(): Command {
           ).env('ZHUB_NEW_PASSWORD'),
         ),
     ).action(async (name: string, f: FileFlags & { password?: string }) => {
+      const { randomPassword, UserStore } = await usersFile();
       const { store, generatedPassword } = await UserStore.open(usersPath(f));
       if (generatedPassword !== undefined) {
         console.log(`created ${usersPath(f)} with user 'admin', password: ${generatedPassword}`);
@@ -51,6 +55,7 @@ export function userCommand(): Command {
   user.addCommand(
     fileOptions(new Command('remove').description('remove a user').argument('<name>')).action(
       async (name: string, f: FileFlags) => {
+        const { UserStore } = await usersFile();
         const store = await UserStore.load(usersPath(f));
         if (!store.remove(name)) throw new Error(`no user '${name}' in ${usersPath(f)}`);
         await store.save();
@@ -60,6 +65,7 @@ export function userCommand(): Command {
   );
   user.addCommand(
     fileOptions(new Command('list').description('list user names')).action(async (f: FileFlags) => {
+      const { UserStore } = await usersFile();
       const store = await UserStore.load(usersPath(f));
       for (const name of store.list()) console.log(name);
     }),

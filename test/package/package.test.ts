@@ -1,0 +1,86 @@
+// What a user does: pack zhub, install the tarball into a fresh project outside this
+// repository, run a plain-node script that starts a hub with a service of its own and
+// attaches a daemon that calls it, and type-check a strict TypeScript consumer against the
+// installed declarations. Slow (the install builds the native SQLite module where no prebuilt
+// binary can be fetched), so it runs once, in one test file.
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const fixtures = fileURLToPath(new URL('../fixtures/consumer/', import.meta.url));
+const MINUTES = 60_000;
+
+describe('the installable package', () => {
+  let dir: string;
+  let project: string;
+  let files: string[];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'zhub-package-'));
+    project = join(dir, 'consumer');
+    const packed = await run('npm', ['pack', '--json', '--pack-destination', dir], {
+      cwd: root,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const info = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
+    files = (info[0]?.files ?? []).map((f) => f.path);
+    const tarball = join(dir, (await readdir(dir)).find((f) => f.endsWith('.tgz')) as string);
+    await run('mkdir', ['-p', project]);
+    await writeFile(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+    );
+    await run(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, 'typescript@5.9'],
+      { cwd: project, maxBuffer: 64 * 1024 * 1024 },
+    );
+    await copyFile(join(fixtures, 'app.mjs'), join(project, 'app.mjs'));
+    await copyFile(join(fixtures, 'consumer.ts.txt'), join(project, 'consumer.ts'));
+    await copyFile(join(fixtures, 'tsconfig.json.txt'), join(project, 'tsconfig.json'));
+  }, 10 * MINUTES);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('ships the built JavaScript, declarations and docs, and no tests, bench, proof or sources', () => {
+    expect(files).toContain('dist/index.js');
+    expect(files).toContain('dist/index.d.ts');
+    expect(files).toContain('dist/hub/status-page/index.html');
+    expect(files).toContain('bin/zhub.js');
+    expect(files.filter((f) => /^(test|bench|proof|\.ci)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  it('runs from plain Node ESM: a hub, a service of its own, a daemon that calls it', async () => {
+    const { stdout } = await run('node', ['app.mjs'], { cwd: project, timeout: MINUTES });
+    expect(stdout.trim()).toBe('hello world from localhost');
+  });
+
+  it('type-checks a strict consumer (exactOptionalPropertyTypes, noPropertyAccessFromIndexSignature) with no errors', async () => {
+    const tsc = join(project, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = await run('node', [tsc, '-p', 'tsconfig.json'], {
+      cwd: project,
+      timeout: 2 * MINUTES,
+    }).catch((err: { stdout?: string; code?: number }) => ({
+      stdout: err.stdout ?? '',
+      code: err.code,
+    }));
+    expect(r.stdout).toBe('');
+  });
+
+  it('runs its command line from the installed package, without TypeScript at run time', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'zhub');
+    const { stdout } = await run(bin, ['--help'], { cwd: project, timeout: MINUTES });
+    expect(stdout).toMatch(/Usage: zhub/);
+    const installed = await readdir(join(project, 'node_modules'));
+    expect(installed).not.toContain('tsx');
+  });
+});
