@@ -1,5 +1,5 @@
 import type { Clock, Logger, RemoteReference } from '../shared/index.js';
-import { Referenceable } from '../shared/index.js';
+import { brandAcrossCopies, Referenceable } from '../shared/index.js';
 import type { HubEnvironment } from './hub-environment.js';
 
 /** What the hub gives each service instance. */
@@ -91,6 +91,9 @@ export class HubService extends Referenceable {
   /** Called when the hub shuts down; release timers and handles here. */
   close(): void | Promise<void> {}
 }
+
+// A service class from another copy of zhub (the module's own install) is still a service.
+brandAcrossCopies(HubService, 'HubService');
 
 /** A class that can be registered as a hub service. */
 export type ServiceClass = (new (ctx: ServiceContext) => HubService) & { serviceName?: string };

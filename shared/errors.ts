@@ -6,6 +6,8 @@
  * them as crashes.
  */
 
+import { brandAcrossCopies } from './brand.js';
+
 /** Every stable error code zhub produces, with a one-line meaning (the docs say more). */
 export const ERROR_CODES = {
   HUB_ERR_NO_SUCH_METHOD: 'The target has no remote method of that name.',
@@ -95,6 +97,8 @@ export class ZHubError extends Error {
     return this.constructor.name;
   }
 }
+// A ZHubError thrown by a service module that imports its own copy of zhub keeps its code.
+brandAcrossCopies(ZHubError, 'ZHubError');
 
 /**
  * An exception raised on the other side of a connection.

@@ -19,6 +19,7 @@ export {
   truncateText,
 } from './telemetry-rules.js';
 export type { CheckedEvent, CheckedSample, RefusalReason } from './telemetry-rules.js';
+export { brandAcrossCopies } from './brand.js';
 export { systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { Backoff } from './backoff.js';

@@ -1,9 +1,12 @@
+import { brandAcrossCopies } from '../brand.js';
+
 /**
  * PB's Referenceable: an object passed *by reference*. The peer receives a RemoteReference and
  * may call the object's `remote_<name>` methods as `callRemote('<name>', ...args)`. Nothing else
  * on it is reachable.
  */
 export class Referenceable {}
+brandAcrossCopies(Referenceable, 'Referenceable');
 
 /** One callable method of a class, resolved once. */
 export interface RemoteMethod {

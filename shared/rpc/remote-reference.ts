@@ -1,3 +1,4 @@
+import { brandAcrossCopies } from '../brand.js';
 /** How a RemoteReference reaches its connection; implemented by the Broker. */
 export interface RefOwnerLink {
   readonly closed: boolean;
@@ -88,3 +89,6 @@ export class RemoteReference {
     }
   }
 }
+
+// A reference made by another copy of zhub in this process is a reference too.
+brandAcrossCopies(RemoteReference, 'RemoteReference');

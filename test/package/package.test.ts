@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { once } from 'node:events';
+import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectHub } from '../../daemons/index.js';
+import { runCli, startCliHub } from '../support/cli.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -82,5 +86,96 @@ describe('the installable package', () => {
     expect(stdout).toMatch(/Usage: zhub/);
     const installed = await readdir(join(project, 'node_modules'));
     expect(installed).not.toContain('tsx');
+  });
+
+  it('loads a service module that imports its own installed zhub into a hub run from another copy', async () => {
+    // The module resolves 'zhub' to the consumer's install; the hub is this checkout's copy.
+    const services = join(project, 'services');
+    await mkdir(services, { recursive: true });
+    await writeFile(
+      join(services, 'greet.js'),
+      [
+        "import { HubService, ZHubError } from 'zhub';",
+        'export class GreetService extends HubService {',
+        '  remote_greet(name) {',
+        "    if (typeof name !== 'string')",
+        "      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'greet(name) takes a string', { data: { field: 'name' } });",
+        '    return `hello ${name}`;',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const hub = await startCliHub(['--data', join(dir, 'hub-data'), '--services', services]);
+    try {
+      const password = /password: (\S+)/.exec(hub.output())?.[1] as string;
+      const client = await connectHub({
+        url: hub.url,
+        username: 'admin',
+        password,
+        waitMs: 10_000,
+      });
+      try {
+        const svc = await client.getService('GreetService');
+        expect(await svc.callRemote('greet', 'copies')).toBe('hello copies');
+        // The other copy's ZHubError keeps its code and data across the wire.
+        await expect(svc.callRemote('greet', 42)).rejects.toMatchObject({
+          code: 'HUB_ERR_BAD_ARGUMENT',
+          data: { field: 'name' },
+        });
+      } finally {
+        client.close();
+      }
+    } finally {
+      const exited = once(hub.child, 'exit');
+      hub.child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('names the real cause when a service module cannot load', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['syntax', 'export class A {\n  remote_x( {\n}\n', /a\.js:\d+ has a syntax error/],
+      ['nothing', 'export const x = 1;\n', /exports nothing that is a service \(it exports x\)/],
+    ];
+    for (const [name, source, expected] of cases) {
+      const folder = join(project, `bad-${name}`);
+      await mkdir(folder, { recursive: true });
+      await writeFile(join(folder, 'a.js'), source);
+      const r = await runCli([
+        'hub',
+        '--port',
+        '0',
+        '--data',
+        join(dir, `data-${name}`),
+        '--services',
+        folder,
+      ]);
+      expect(r.code).not.toBe(0);
+      expect(`${r.stdout}${r.stderr}`).toMatch(expected);
+    }
+    // Outside any project that has zhub installed.
+    const lone = await mkdtemp(join(tmpdir(), 'zhub-lone-'));
+    try {
+      await writeFile(join(lone, 'package.json'), '{"type":"module"}');
+      await writeFile(
+        join(lone, 'a.js'),
+        "import { HubService } from 'zhub';\nexport class A extends HubService {}\n",
+      );
+      const r = await runCli([
+        'hub',
+        '--port',
+        '0',
+        '--data',
+        join(dir, 'data-lone'),
+        '--services',
+        lone,
+      ]);
+      expect(`${r.stdout}${r.stderr}`).toMatch(
+        /imports 'zhub', which cannot be found.*npm install zhub/,
+      );
+    } finally {
+      await rm(lone, { recursive: true, force: true });
+    }
   });
 });
