@@ -16,6 +16,7 @@ export {
   registerCopyable,
   RemoteError,
   RemoteReference,
+  ShortCircuit,
   TELEMETRY_LIMITS,
   ZHubError,
 } from './shared/index.js';

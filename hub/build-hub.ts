@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import cluster from 'node:cluster';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -10,7 +11,7 @@ import {
   silentLogger,
   WsTransport,
 } from '../shared/index.js';
-import { UserStore } from './auth/users-file.js';
+import { USERS_FILE, UserStore } from './auth/users-file.js';
 import { ApiAuth } from './http/api-auth.js';
 import { registerApiRoutes } from './http/api-routes.js';
 import { hubStatus, registerStatusRoutes } from './http/status-routes.js';
@@ -28,7 +29,11 @@ export interface HubOptions extends Partial<HubCoreOptions> {
   servicesDirs?: string[];
   /** The WebSocket path daemons connect to (default `/hub`). */
   path?: string;
-  /** Data directory for the embedded SQLite store (ignored when `store` is given). Default: in memory. */
+  /**
+   * Data directory for the embedded SQLite store (ignored when `store` is given), and, when
+   * `users` is not given, of the users file (`hubpasswd.json`, as `zhub hub` keeps it).
+   * Default: in memory, with no users.
+   */
   dataDir?: string;
 }
 
@@ -70,6 +75,22 @@ function admitUpgrades(app: FastifyInstance, hub: Hub): void {
   });
 }
 
+/** The users file of a data directory, as `zhub hub` reads it; none there: no users (said once). */
+async function usersOf(dataDir: string | undefined, log: Logger): Promise<UserStore> {
+  if (dataDir === undefined) return new UserStore();
+  const path = join(resolve(dataDir), USERS_FILE);
+  try {
+    return await UserStore.load(path);
+  } catch (err) {
+    if ((err as { cause?: { code?: string } }).cause?.code !== 'ENOENT') throw err;
+    log.warn(
+      { path },
+      'no users file in the data directory: no daemon can log in until users are given',
+    );
+    return new UserStore();
+  }
+}
+
 /**
  * Builds a hub: fastify with @fastify/websocket, the daemon endpoint at `/hub`, and the
  * services. Never listens: the caller (main, or a test on 127.0.0.1:0) does.
@@ -89,7 +110,7 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
     ...options,
     ...(store ? { store } : {}),
     logger: log,
-    users: options.users ?? new UserStore(),
+    users: options.users ?? (await usersOf(options.dataDir, log)),
   });
   if (options.builtinServices !== false) {
     // Loaded lazily: services/ imports hub/, so a static import here would be a cycle.

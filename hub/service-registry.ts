@@ -42,7 +42,8 @@ function loadFailure(path: string, dir: string, err: unknown): string {
   ) {
     return `${path} is written as an ES module (import/export) but its package.json does not say "type": "module": add that to the package.json of its project, or name the file .mjs`;
   }
-  if (err instanceof SyntaxError) return `${syntaxErrorAt(path) ?? path} has a syntax error: ${message}`;
+  if (err instanceof SyntaxError)
+    return `${syntaxErrorAt(path) ?? path} has a syntax error: ${message}`;
   return `cannot load service module ${path}: ${message}`;
 }
 

@@ -8,7 +8,10 @@
  * from the wire can (JSON has no symbols), so a peer cannot make data look like a reference
  * or a service.
  */
-export function brandAcrossCopies(Base: abstract new (...args: never[]) => object, name: string): void {
+export function brandAcrossCopies(
+  Base: abstract new (...args: never[]) => object,
+  name: string,
+): void {
   const brand = Symbol.for(`zhub.${name}`);
   Object.defineProperty(Base.prototype, brand, { value: true });
   const plain = Function.prototype[Symbol.hasInstance];

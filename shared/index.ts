@@ -3,7 +3,7 @@ export { Failure, FirstError, isThenable } from './async/failure.js';
 export { deferredList, gatherResults } from './async/deferred-list.js';
 export type { DeferredListOptions, ResultEntry } from './async/deferred-list.js';
 export { NJobs } from './async/njobs.js';
-export { drive, driveLater, Driver } from './async/driver.js';
+export { drive, driveLater, Driver, ShortCircuit } from './async/driver.js';
 export type { DriveGenerator } from './async/driver.js';
 export { ERROR_CODES, RemoteError, ZHubError, isExpectedError } from './errors.js';
 export type { ErrorCode, ZHubErrorOptions } from './errors.js';

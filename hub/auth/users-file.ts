@@ -33,6 +33,9 @@ const MAX_REMEMBERED = 10_000;
 /** User names: what an operator can type and a log line can show safely. */
 export const USER_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 
+/** The users file's name in a data directory. */
+export const USERS_FILE = 'hubpasswd.json';
+
 /**
  * The hub's credentials (ZenHub's hubpasswd, but holding salted scrypt hashes, never
  * passwords). Kept in memory; `save()` writes the file atomically with mode 0600.

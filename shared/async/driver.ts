@@ -6,6 +6,18 @@ import { isThenable } from './failure.js';
 export type DriveGenerator = Generator<unknown, unknown, unknown>;
 
 /**
+ * Raised by `driver.finish()` inside the generator to stop it at once (Zenoss's ShortCircuit):
+ * no statement after `finish` runs. `drive` catches it; a generator that catches everything
+ * would catch it too, as in Zenoss, and is then closed at its next yield.
+ */
+export class ShortCircuit extends Error {
+  override readonly name = 'ShortCircuit';
+  constructor(readonly value: unknown) {
+    super('drive finished');
+  }
+}
+
+/**
  * Zenoss's Driver: hands each yielded result back to the generator. `next()` and `result()`
  * return the last result or throw it if it was an error; `finish(v)` ends the drive with `v`.
  */
@@ -15,6 +27,8 @@ export class Driver {
   /** @internal */ finished = false;
   /** @internal */ finishValue: unknown = undefined;
   /** @internal */ onFinish: ((v: unknown) => void) | undefined;
+  /** @internal True while the generator runs (between a resume and its next yield). */
+  running = false;
 
   /** The last yielded result; throws it if it was an error. */
   next(): unknown {
@@ -27,12 +41,17 @@ export class Driver {
     return this.next();
   }
 
-  /** Ends the drive at once with `value`; the generator is closed at its next yield. */
+  /**
+   * Ends the drive at once with `value`. Called inside the generator it raises
+   * {@link ShortCircuit}, so nothing after it runs (Zenoss's Driver does the same); called from
+   * elsewhere, the generator is closed at its next resume.
+   */
   finish(value?: unknown): void {
     if (this.finished) return;
     this.finished = true;
     this.finishValue = value;
     this.onFinish?.(value);
+    if (this.running) throw new ShortCircuit(value);
   }
 
   /** @internal */
@@ -86,10 +105,15 @@ export function drive(fn: (driver: Driver) => DriveGenerator): Promise<unknown> 
     const step = (): void => {
       if (driver.finished) return close();
       let r: IteratorResult<unknown, unknown>;
+      driver.running = true;
       try {
         r = gen.next();
       } catch (err) {
+        // finish() stopped the generator: the drive has already resolved with its value.
+        if (err instanceof ShortCircuit && driver.finished) return;
         return done(false, err);
+      } finally {
+        driver.running = false;
       }
       if (driver.finished) return close();
       if (r.done) return done(!driver.failed, driver.last);

@@ -44,7 +44,11 @@ export function toErrorRecord(err: unknown, withStack: boolean): ErrorRecord {
     code: errorCode(err),
     retryable: err instanceof ZHubError ? err.retryable : false,
   };
-  if (err instanceof ZHubError && err.data !== undefined) record.data = err.data;
+  // `data` crosses with a code: a ZHubError's, or a plain Error's given `code` and `data`
+  // (the broker drops it if it cannot be encoded).
+  const data = (err as Error & { data?: unknown }).data;
+  if (data !== undefined && (err instanceof ZHubError || record.code !== 'HUB_ERR_REMOTE'))
+    record.data = data;
   if (withStack && typeof err.stack === 'string') record.stack = err.stack;
   return record;
 }

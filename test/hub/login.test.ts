@@ -204,3 +204,26 @@ describe('users file', () => {
     await expect(UserStore.open(path)).rejects.toMatchObject({ code: 'HUB_ERR_USERS_FILE' });
   });
 });
+
+describe('buildHub({ dataDir })', () => {
+  it("uses the users file of the data directory, as 'zhub hub' does", async () => {
+    const { buildHub } = await import('../../hub/index.js');
+    const { connectHub } = await import('../../daemons/index.js');
+    const dataDir = await mkdtemp(join(tmpdir(), 'zhub-datadir-users-'));
+    const { generatedPassword } = await UserStore.open(join(dataDir, 'hubpasswd.json'));
+    const zhub = await buildHub({ dataDir });
+    try {
+      const address = await zhub.app.listen({ port: 0, host: '127.0.0.1' });
+      const client = await connectHub({
+        url: `${address.replace(/^http/, 'ws')}/hub`,
+        username: 'admin',
+        password: generatedPassword as string,
+        waitMs: 10_000,
+      });
+      expect(client.state).toBe('connected');
+      client.close();
+    } finally {
+      await zhub.close();
+    }
+  });
+});

@@ -432,6 +432,25 @@ describe('Broker: errors cross the wire', () => {
     expect(err.is('ZHubError')).toBe(true);
   });
 
+  it('keeps the data of a plain Error given a code and data', async () => {
+    class PlainThrower extends Referenceable {
+      remote_plain(): never {
+        throw Object.assign(new Error('quota exceeded'), {
+          code: 'APP_QUOTA',
+          data: { limit: 5, used: 7 },
+        });
+      }
+    }
+    const { a } = brokerPair({ rootB: new PlainThrower() });
+    const err = (await a
+      .remoteRoot()
+      .callRemote('plain')
+      .catch((e: unknown) => e)) as RemoteError;
+    expect(err.code).toBe('APP_QUOTA');
+    expect(err.data).toEqual({ limit: 5, used: 7 });
+    expect(err.message).toBe('quota exceeded');
+  });
+
   it('handles thrown non-errors', async () => {
     const { a } = brokerPair({ rootB: new Thrower() });
     const err = (await a

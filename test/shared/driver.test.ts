@@ -144,6 +144,25 @@ describe('drive', () => {
     expect(after).toBe(false);
   });
 
+  it('finish(v) inside the generator runs no statement after it, as Zenoss (ShortCircuit)', async () => {
+    const ran: string[] = [];
+    let cleaned = false;
+    const result = await drive(function* (driver: Driver) {
+      try {
+        yield Promise.resolve(1);
+        ran.push('before');
+        driver.finish('short');
+        ran.push('after finish'); // must never run
+        yield Promise.resolve(2);
+      } finally {
+        cleaned = true;
+      }
+    });
+    expect(result).toBe('short');
+    expect(ran).toEqual(['before']);
+    expect(cleaned).toBe(true);
+  });
+
   it('rejects when the generator function itself throws', async () => {
     await expect(
       drive(() => {
