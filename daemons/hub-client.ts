@@ -51,6 +51,11 @@ export interface HubClientOptions {
   connector?: Connector;
   /** Random source for backoff jitter (tests). */
   random?: () => number;
+  /**
+   * Reconnect after the connection drops or an attempt fails (default true). With false the
+   * client tries once and closes when the connection ends (`disconnect`, then state `closed`).
+   */
+  reconnect?: boolean;
 }
 
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'failed' | 'closed';
@@ -78,6 +83,10 @@ export interface HubClientEvents {
  * reconnect with backoff, logging in again and re-acquiring every service (with its
  * listener) by itself, so user code keeps working. A fatal error (bad credentials, unknown
  * service) stops retrying and is reported through the `fatal` event.
+ *
+ * A `connect` listener added while the client is connected is called once for the current
+ * connection (in a microtask), so code that attaches it right after `connectHub()` resolves
+ * misses nothing; `close()` called in a `disconnect` listener stops the client for good.
  */
 export class HubClient extends EventEmitter<HubClientEvents> {
   private _state: ClientState = 'idle';
@@ -93,6 +102,8 @@ export class HubClient extends EventEmitter<HubClientEvents> {
   private retryTimer: TimerHandle | undefined;
   private pingTimer: TimerHandle | undefined;
   private everConnected = false;
+  /** Whether the current connection is a reconnect (for `connect` listeners added later). */
+  private connectedAgain = false;
   private failure: ZHubError | undefined;
   private lastError: Error | undefined;
   private waiters = new Set<{ resolve: () => void; reject: (err: Error) => void }>();
@@ -132,6 +143,29 @@ export class HubClient extends EventEmitter<HubClientEvents> {
         maxFrameBytes: options.rpcLimits?.maxFrameBytes ?? DEFAULT_RPC_LIMITS.maxFrameBytes,
         handshakeTimeoutMs: this.limits.connectTimeoutMs,
       });
+  }
+
+  /** As EventEmitter's; a `connect` listener added while connected also hears the current connection. */
+  override on<K extends keyof HubClientEvents>(
+    event: K,
+    listener: (...args: HubClientEvents[K]) => void,
+  ): this {
+    super.on(event, listener as never);
+    if (event === 'connect' && this._state === 'connected') {
+      const info = { url: this.url, reconnect: this.connectedAgain };
+      const broker = this.broker;
+      queueMicrotask(() => {
+        // Still the same connection, and still listening: tell it what it missed.
+        const fn = listener as unknown as (i: typeof info) => void;
+        if (
+          this.broker === broker &&
+          this._state === 'connected' &&
+          this.rawListeners('connect').includes(fn)
+        )
+          fn(info);
+      });
+    }
+    return this;
   }
 
   get state(): ClientState {
@@ -278,6 +312,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       this.lastError = undefined;
       const reconnect = this.everConnected;
       this.everConnected = true;
+      this.connectedAgain = reconnect;
       this.log.info({ url: this.url, reconnect }, 'connected to the hub');
       this.schedulePing();
       this.settleWaiters();
@@ -325,6 +360,17 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       return;
     }
     this.lastError = err;
+    if (this.options.reconnect === false) {
+      // One attempt only: waiters hear why it failed.
+      this.log.warn({ err, url: this.url }, 'could not connect; not retrying (reconnect: false)');
+      const why =
+        err instanceof ZHubError
+          ? err
+          : new ZHubError('HUB_ERR_NOT_CONNECTED', err.message, { cause: err });
+      this.settleWaiters(why);
+      this.close();
+      return;
+    }
     this.scheduleRetry(err);
   }
 
@@ -340,6 +386,11 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       'disconnected from the hub',
     );
     this.emit('disconnect', info);
+    if (this.isStopped()) return; // close() in a disconnect listener sticks
+    if (this.options.reconnect === false) {
+      this.close();
+      return;
+    }
     if (info.error?.code === 'HUB_ERR_SUPERSEDED') {
       // Another process logged in under this daemon's name: retrying would only take turns.
       this.connectFailed(info.error);

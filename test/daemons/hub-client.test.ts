@@ -32,6 +32,55 @@ describe('HubClient', () => {
     expect(await add.callRemote('add', 40, 2)).toBe(42);
   });
 
+  it('with reconnect: false, closes when the connection ends instead of retrying', async () => {
+    const env = await memoryHub();
+    const c = track(env.client({ reconnect: false }));
+    c.start();
+    await c.whenConnected();
+    const connects = env.serverEnds.length;
+    const disconnected = once(c, 'disconnect');
+    env.serverEnds[0]?.close(1011, 'hub crashed');
+    await disconnected;
+    expect(c.state).toBe('closed');
+    env.clock.advance(120_000);
+    await new Promise((r) => setImmediate(r));
+    expect(env.serverEnds.length).toBe(connects);
+    // And a first attempt that fails is not retried either.
+    env.setRefusing(true);
+    const d = track(env.client({ reconnect: false }));
+    d.start();
+    await expect(d.whenConnected()).rejects.toMatchObject({ code: 'HUB_ERR_NOT_CONNECTED' });
+    expect(d.state).toBe('closed');
+  });
+
+  it('close() called in a disconnect listener sticks: no reconnect follows', async () => {
+    const env = await memoryHub();
+    const c = track(env.client());
+    c.start();
+    await c.whenConnected();
+    const connects = env.serverEnds.length;
+    c.on('disconnect', () => c.close());
+    const disconnected = once(c, 'disconnect');
+    env.serverEnds[0]?.close(1011, 'hub crashed');
+    await disconnected;
+    env.clock.advance(120_000);
+    await new Promise((r) => setImmediate(r));
+    expect(c.state).toBe('closed');
+    expect(env.serverEnds.length).toBe(connects);
+  });
+
+  it('a connect listener attached right after connecting hears the current connection once', async () => {
+    const env = await memoryHub();
+    const c = track(await env.connected());
+    const heard: { reconnect: boolean }[] = [];
+    c.on('connect', (info) => heard.push(info));
+    let onceHeard = 0;
+    c.once('connect', () => onceHeard++);
+    await new Promise((r) => setImmediate(r));
+    expect(heard).toEqual([{ url: 'memory://hub', reconnect: false }]);
+    expect(onceHeard).toBe(1);
+  });
+
   it('reconnects after a drop, logs in again, re-acquires services and re-registers listeners', async () => {
     const env = await memoryHub();
     const listener = new Updates();
