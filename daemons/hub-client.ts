@@ -84,9 +84,9 @@ export interface HubClientEvents {
  * listener) by itself, so user code keeps working. A fatal error (bad credentials, unknown
  * service) stops retrying and is reported through the `fatal` event.
  *
- * A `connect` listener added while the client is connected is called once for the current
- * connection (in a microtask), so code that attaches it right after `connectHub()` resolves
- * misses nothing; `close()` called in a `disconnect` listener stops the client for good.
+ * `connect` is emitted after the promise callbacks of the turn that connected, so a listener
+ * attached right after `connectHub()` resolves hears the first connection too; `close()`
+ * called in a `disconnect` listener stops the client for good.
  */
 export class HubClient extends EventEmitter<HubClientEvents> {
   private _state: ClientState = 'idle';
@@ -102,8 +102,6 @@ export class HubClient extends EventEmitter<HubClientEvents> {
   private retryTimer: TimerHandle | undefined;
   private pingTimer: TimerHandle | undefined;
   private everConnected = false;
-  /** Whether the current connection is a reconnect (for `connect` listeners added later). */
-  private connectedAgain = false;
   private failure: ZHubError | undefined;
   private lastError: Error | undefined;
   private waiters = new Set<{ resolve: () => void; reject: (err: Error) => void }>();
@@ -143,29 +141,6 @@ export class HubClient extends EventEmitter<HubClientEvents> {
         maxFrameBytes: options.rpcLimits?.maxFrameBytes ?? DEFAULT_RPC_LIMITS.maxFrameBytes,
         handshakeTimeoutMs: this.limits.connectTimeoutMs,
       });
-  }
-
-  /** As EventEmitter's; a `connect` listener added while connected also hears the current connection. */
-  override on<K extends keyof HubClientEvents>(
-    event: K,
-    listener: (...args: HubClientEvents[K]) => void,
-  ): this {
-    super.on(event, listener as never);
-    if (event === 'connect' && this._state === 'connected') {
-      const info = { url: this.url, reconnect: this.connectedAgain };
-      const broker = this.broker;
-      queueMicrotask(() => {
-        // Still the same connection, and still listening: tell it what it missed.
-        const fn = listener as unknown as (i: typeof info) => void;
-        if (
-          this.broker === broker &&
-          this._state === 'connected' &&
-          this.rawListeners('connect').includes(fn)
-        )
-          fn(info);
-      });
-    }
-    return this;
   }
 
   get state(): ClientState {
@@ -231,8 +206,10 @@ export class HubClient extends EventEmitter<HubClientEvents> {
     opts: { listener?: Referenceable; options?: unknown } = {},
   ): Promise<ServiceProxy> {
     let proxy = this.services.get(name);
-    if (proxy === undefined) {
-      proxy = new ServiceProxy(name, opts.listener, opts.options);
+    if (proxy === undefined || proxy.isDead) {
+      proxy = new ServiceProxy(name, opts.listener, opts.options, (p) => {
+        if (this.services.get(name) === p) this.services.delete(name);
+      });
     }
     if (this._state === 'connected' && this.avatar) {
       proxy.current = await this.acquire(this.avatar, proxy);
@@ -312,11 +289,15 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       this.lastError = undefined;
       const reconnect = this.everConnected;
       this.everConnected = true;
-      this.connectedAgain = reconnect;
       this.log.info({ url: this.url, reconnect }, 'connected to the hub');
       this.schedulePing();
       this.settleWaiters();
-      this.emit('connect', { url: this.url, reconnect });
+      // After the turn's promise callbacks: code that awaited connectHub() / whenConnected()
+      // has attached its listeners by then and hears this first connect too.
+      setImmediate(() => {
+        if (this.broker === broker && this._state === 'connected')
+          this.emit('connect', { url: this.url, reconnect });
+      });
     } catch (err) {
       broker?.close(CloseCode.NORMAL, 'login failed');
       this.connectFailed(err as Error);

@@ -42,8 +42,12 @@ export interface ZHub {
   app: FastifyInstance;
   hub: Hub;
   registerService(Class: ServiceClass, name?: string): string;
-  /** Closes daemon connections, services and the HTTP server. */
-  close(): Promise<void>;
+  /**
+   * Shuts down: new connections and work are refused at once; calls in flight get up to
+   * `drainMs` (default 5,000) to finish and be answered; then daemon connections, services,
+   * the store and the HTTP server close. Later calls return the same promise.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 const REFUSALS = {
@@ -182,9 +186,9 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
     app,
     hub,
     registerService: (Class, name) => hub.registerService(Class, name),
-    close: () =>
+    close: (drainMs?: number) =>
       (closed ??= (async () => {
-        await hub.close();
+        await hub.close(drainMs);
         await app.close();
       })()),
   };

@@ -329,7 +329,6 @@ export class Hub implements LoginAuthority, ServiceBroker {
     return this.registry.names();
   }
 
-  /** Tells every daemon the hub is going, closes their connections and the services. */
   /**
    * Shuts down: refuses new connections and new work at once, lets the calls in flight finish
    * (ingest batches commit and are answered) for up to `drainMs`, then tells every daemon the

@@ -69,6 +69,35 @@ describe('HubClient', () => {
     expect(env.serverEnds.length).toBe(connects);
   });
 
+  it('a service proxy has the reference API: notifyOnDisconnect per drop, release for good', async () => {
+    const env = await memoryHub();
+    const c = track(env.client());
+    c.start();
+    await c.whenConnected();
+    const add = await c.getService('AddService');
+    const drops: unknown[] = [];
+    const onDrop = (p: unknown) => drops.push(p);
+    add.notifyOnDisconnect(onDrop);
+    const reconnecting = once(c, 'reconnecting');
+    env.serverEnds[0]?.close(1011, 'hub crashed');
+    const [{ delayMs }] = (await reconnecting) as [{ delayMs: number }];
+    expect(drops).toEqual([add]);
+    const back = once(c, 'connect');
+    env.clock.advance(delayMs);
+    await back;
+    expect(await add.callRemote('add', 1, 2)).toBe(3); // re-acquired: the same proxy works
+    add.dontNotifyOnDisconnect(onDrop);
+    add.release();
+    expect(add.isDead).toBe(true);
+    await expect(add.callRemote('add', 1, 2)).rejects.toMatchObject({
+      code: 'HUB_ERR_DEAD_REFERENCE',
+    });
+    // Asking again gives a new, working proxy.
+    const again = await c.getService('AddService');
+    expect(again).not.toBe(add);
+    expect(await again.callRemote('add', 2, 2)).toBe(4);
+  });
+
   it('a connect listener attached right after connecting hears the current connection once', async () => {
     const env = await memoryHub();
     const c = track(await env.connected());
