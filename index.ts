@@ -23,6 +23,26 @@ export {
 export type { CallOptions, DeferredListOptions, ErrorCode, ResultEntry } from './shared/index.js';
 export { buildHub, HubService, UserStore } from './hub/index.js';
 export type { Caller, HubOptions, ServiceClass, ServiceContext, ZHub } from './hub/index.js';
+// What a hub's options are made of: limits (defaults in one place), the monitor directory,
+// the store, the logger and the clock.
+export {
+  DEFAULT_CLIENT_LIMITS,
+  DEFAULT_HUB_LIMITS,
+  DEFAULT_RPC_LIMITS,
+  createLogger,
+  systemClock,
+} from './shared/index.js';
+export type { ClientLimits, Clock, HubLimits, Logger, RpcLimits } from './shared/index.js';
+export { DEFAULT_DATA_LIMITS, PgStore, SqliteStore, StaticMonitors } from './hub/index.js';
+export type {
+  DataLimits,
+  HubCoreOptions,
+  MonitorDirectory,
+  PgStoreOptions,
+  RetentionOptions,
+  SqliteStoreOptions,
+  Store,
+} from './hub/index.js';
 export {
   CollectorDaemon,
   connectHub,

@@ -44,7 +44,8 @@ export type { Collector, Device, DeviceInput, ModelChange } from './model/model-
 export { checkBatch, checkEvent, checkSample } from './model/telemetry.js';
 export type { EventInput, Rejected, SampleInput } from './model/telemetry.js';
 export { HeartbeatMonitor } from './heartbeats.js';
-export { Retention } from './retention.js';
+export { DEFAULT_RETENTION, Retention } from './retention.js';
+export type { RetentionOptions } from './retention.js';
 export { StoreMonitors } from './monitors.js';
 export {
   collectorInputSchema,
