@@ -21,6 +21,8 @@ const client = await connectHub({
   password: BENCH_PASSWORD,
   name,
   type: 'bench',
+  // As a HubDaemon does: the hub keeps this spool's own mark with every batch.
+  instance: `bench-${process.pid}`,
 });
 const svc = await client.getService(kind === 'metrics' ? 'MetricService' : 'EventService');
 const method = kind === 'metrics' ? 'writeMetrics' : 'sendEvents';
