@@ -3,10 +3,15 @@ import { resolve } from 'node:path';
 import type { Logger } from '../shared/index.js';
 import { createLogger, ZHubError } from '../shared/index.js';
 import { CollectorDaemon } from './collector-daemon.js';
+import type { Collector } from './collector.js';
+import { loadCollectorModule } from './collector-module.js';
 import { builtinCollectors } from './collectors/builtin.js';
 
 export interface DaemonMainOptions {
-  type: string;
+  /** A built-in collector type (port, http, host); with `collectors`, the daemon's type name. */
+  type?: string;
+  /** Collector modules of one's own (paths or package names): `--collector`. */
+  collectors?: string[];
   hub: string;
   user: string;
   password?: string;
@@ -34,21 +39,29 @@ async function password(opts: DaemonMainOptions): Promise<string> {
 
 /** Builds a collector daemon of `type` from command-line options (not started). */
 export async function buildDaemon(opts: DaemonMainOptions, log: Logger): Promise<CollectorDaemon> {
-  const make = builtinCollectors[opts.type];
-  if (!make) {
-    throw new ZHubError(
-      'HUB_ERR_CONFIG',
-      `unknown collector type '${opts.type}' (known: ${Object.keys(builtinCollectors).join(', ')})`,
-    );
+  const collectors: Collector[] = [];
+  for (const spec of opts.collectors ?? []) collectors.push(...(await loadCollectorModule(spec)));
+  if (collectors.length === 0 || (opts.type !== undefined && builtinCollectors[opts.type])) {
+    const make = opts.type === undefined ? undefined : builtinCollectors[opts.type];
+    if (!make) {
+      throw new ZHubError(
+        'HUB_ERR_CONFIG',
+        opts.type === undefined
+          ? `give a collector type (${Object.keys(builtinCollectors).join(', ')}) or --collector ./my-collector.js`
+          : `unknown collector type '${opts.type}' (known: ${Object.keys(builtinCollectors).join(', ')}; or --collector ./my-collector.js for one of your own)`,
+      );
+    }
+    collectors.unshift(make());
   }
   return new CollectorDaemon({
+    ...(opts.type !== undefined ? { type: opts.type } : {}),
     url: opts.hub,
     username: opts.user,
     password: await password(opts),
     monitor: opts.monitor,
     ...(opts.name ? { name: opts.name } : {}),
     dataDir: resolve(opts.dataDir),
-    collectors: [make()],
+    collectors,
     maxConcurrent: opts.maxConcurrent,
     spool: { maxEntries: opts.spoolMax, overflow: opts.spoolOverflow },
     sender: { batchSize: opts.batchSize },

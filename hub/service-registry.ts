@@ -1,51 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Clock, Logger } from '../shared/index.js';
-import { ZHubError } from '../shared/index.js';
+import { moduleLoadFailure, ZHubError } from '../shared/index.js';
 import type { HubEnvironment } from './hub-environment.js';
 import { HubService, type ServiceClass } from './hub-service.js';
 
 const SERVICE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
 const MODULE_EXTENSIONS = new Set(['.js', '.mjs', '.ts', '.mts']);
-
-/**
- * `file:line` of a JavaScript module's syntax error: an ES module's import does not say
- * where, so `node --check` is asked (on this rare path only).
- */
-function syntaxErrorAt(path: string): string | undefined {
-  if (!/\.m?js$/.test(path)) return undefined;
-  try {
-    execFileSync(process.execPath, ['--check', path], { stdio: 'pipe', timeout: 5_000 });
-  } catch (err) {
-    const first = String((err as { stderr?: Buffer }).stderr ?? '').split('\n')[0] ?? '';
-    if (first.startsWith(path)) return first;
-  }
-  return undefined;
-}
-
-/** Why a service module would not load, in words that name the fix. */
-function loadFailure(path: string, dir: string, err: unknown): string {
-  const e = err as { code?: string; message?: string; stack?: string };
-  const message = e.message ?? String(err);
-  if (e.code === 'ERR_MODULE_NOT_FOUND' && /Cannot find package 'zhub'/.test(message)) {
-    return `${path} imports 'zhub', which cannot be found from ${dir}: install zhub in the services' project (npm install zhub), or put the folder inside a project that has it`;
-  }
-  if (e.code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.m?ts/.test(message)) {
-    return `${path} is TypeScript and this hub runs without a TypeScript loader: build the module to JavaScript in its project (tsc), or start the hub with one (node --import tsx ...)`;
-  }
-  if (
-    e.code === 'ERR_REQUIRE_ESM' ||
-    e.code === 'ERR_REQUIRE_CYCLE_MODULE' ||
-    /Cannot use import statement outside a module|in a cycle/.test(message)
-  ) {
-    return `${path} is written as an ES module (import/export) but its package.json does not say "type": "module": add that to the package.json of its project, or name the file .mjs`;
-  }
-  if (err instanceof SyntaxError)
-    return `${syntaxErrorAt(path) ?? path} has a syntax error: ${message}`;
-  return `cannot load service module ${path}: ${message}`;
-}
 
 /**
  * The services a hub offers, and their instances: one per (monitor, service), created on the
@@ -107,7 +69,9 @@ export class ServiceRegistry {
       try {
         mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
       } catch (err) {
-        throw new ZHubError('HUB_ERR_SERVICE_LOAD', loadFailure(path, root, err), { cause: err });
+        throw new ZHubError('HUB_ERR_SERVICE_LOAD', moduleLoadFailure(path, root, err), {
+          cause: err,
+        });
       }
       // A class extending another copy of zhub's HubService counts too (see brandAcrossCopies).
       const found = Object.values(mod).filter(

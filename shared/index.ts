@@ -20,6 +20,7 @@ export {
 } from './telemetry-rules.js';
 export type { CheckedEvent, CheckedSample, RefusalReason } from './telemetry-rules.js';
 export { brandAcrossCopies } from './brand.js';
+export { moduleLoadFailure } from './module-load.js';
 export { systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { Backoff } from './backoff.js';

@@ -4,11 +4,15 @@ import { addHubOptions, intOption } from './options.js';
 export function daemonCommand(): Command {
   const cmd = new Command('daemon')
     .description(
-      'run a collector daemon: port (TCP connect), http (GET a URL) or host (this machine)',
+      'run a collector daemon: port (TCP connect), http (GET a URL), host (this machine), or your own (--collector)',
     )
-    .argument('<type>', 'collector type: port, http or host');
+    .argument('[type]', 'collector type: port, http or host (with --collector: the daemon type)');
   return addHubOptions(cmd, 'hub password (prefer ZHUB_PASSWORD or --password-file)')
     .option('--password-file <file>', 'read the password from this file')
+    .option(
+      '--collector <module...>',
+      'a collector module of your own (a path such as ./my-collector.js, or a package name)',
+    )
     .addOption(
       new Option('-m, --monitor <name>', 'the monitor (collector) whose devices to poll')
         .default('localhost')
@@ -56,17 +60,20 @@ export function daemonCommand(): Command {
         .default('info')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
     )
-    .action(async (type: string, o: Record<string, unknown>) => {
+    .action(async (type: string | undefined, o: Record<string, unknown>) => {
       const { runDaemon } = await import('../../daemons/main.js');
+      const collectors = (o.collector as string[] | undefined) ?? [];
+      const dirName = type ?? 'custom';
       await runDaemon({
-        type,
+        ...(type !== undefined ? { type } : {}),
+        ...(collectors.length ? { collectors } : {}),
         hub: o.hub as string,
         user: o.user as string,
         ...(o.password ? { password: o.password as string } : {}),
         ...(o.passwordFile ? { passwordFile: o.passwordFile as string } : {}),
         monitor: o.monitor as string,
         ...(o.name ? { name: o.name as string } : {}),
-        dataDir: (o.data as string | undefined) ?? `./data/daemon-${type}`,
+        dataDir: (o.data as string | undefined) ?? `./data/daemon-${dirName}`,
         maxConcurrent: o.maxConcurrent as number,
         spoolMax: o.spoolMax as number,
         spoolOverflow: o.spoolOverflow as 'block' | 'drop-oldest',
