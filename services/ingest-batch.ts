@@ -1,12 +1,12 @@
 import type { Awaitable, Caller, IngestResult, Rejected } from '../hub/index.js';
+import { checkBatch, daemonKey, HubService, instanceKey } from '../hub/index.js';
+import { batchAfter } from './batch-options.js';
+import { storeWrite } from './store-errors.js';
 
 /** `f(value)` after `value`: at once when it is not a promise (SQLite writes stay synchronous). */
 function then<A, B>(value: Awaitable<A>, f: (a: A) => Awaitable<B>): Awaitable<B> {
   return value instanceof Promise ? value.then(f) : f(value);
 }
-import { checkBatch, daemonKey, HubService, instanceKey } from '../hub/index.js';
-import { batchAfter } from './batch-options.js';
-import { storeWrite } from './store-errors.js';
 
 /** What an ingest method of a service needs to know about its stream. */
 export interface IngestKind<T> {

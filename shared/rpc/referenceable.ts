@@ -31,13 +31,13 @@ const tables = new WeakMap<object, MethodTable>();
  * Map, so a hostile name cannot reach an inherited property.
  */
 export function remoteMethodsOf(obj: object): MethodTable | undefined {
-  if (!(obj instanceof Referenceable)) return undefined;
   const proto = Object.getPrototypeOf(obj) as object;
-  let table = tables.get(proto);
-  if (table === undefined) {
-    table = buildTable(proto);
-    tables.set(proto, table);
-  }
+  // A cached table means a Referenceable class: the call path skips the brand check.
+  const cached = tables.get(proto);
+  if (cached !== undefined) return cached;
+  if (!(obj instanceof Referenceable)) return undefined;
+  const table = buildTable(proto);
+  tables.set(proto, table);
   return table;
 }
 
