@@ -90,6 +90,11 @@ if (only.has('rpc')) {
         figure: `${(many.zhub.callsPerSec / many['raw-ws'].callsPerSec).toFixed(2)}×`,
       },
       {
+        what: 'contract-checked add (zhub) within 5 % of hand-checked calls/s, 256 in flight',
+        ok: many.zhub.callsPerSec >= 0.95 * many['zhub-hand-checked'].callsPerSec,
+        figure: `${(many.zhub.callsPerSec / many['zhub-hand-checked'].callsPerSec).toFixed(3)}×, CPU ${(many.zhub.cpuPerCallUs / many['zhub-hand-checked'].cpuPerCallUs).toFixed(3)}×`,
+      },
+      {
         what: 'calls/s with 256 in flight ahead of rpc-websockets',
         ok: many.zhub.callsPerSec > many['rpc-websockets'].callsPerSec,
         figure: `${(many.zhub.callsPerSec / many['rpc-websockets'].callsPerSec).toFixed(2)}×`,

@@ -6,10 +6,25 @@ import type { AddressInfo } from 'node:net';
 import { Client as RpcWsClient, Server as RpcWsServer } from 'rpc-websockets';
 import { WebSocket, WebSocketServer } from 'ws';
 import { connectHub } from '../daemons/index.js';
-import { buildHub, UserStore } from '../hub/index.js';
+import { buildHub, HubService, UserStore } from '../hub/index.js';
+import { AddContract, ZHubError } from '../shared/index.js';
 
-export type TargetName = 'raw-ws' | 'rpc-websockets' | 'zhub';
-export const TARGETS: TargetName[] = ['raw-ws', 'rpc-websockets', 'zhub'];
+export type TargetName = 'raw-ws' | 'rpc-websockets' | 'zhub' | 'zhub-hand-checked';
+export const TARGETS: TargetName[] = ['raw-ws', 'rpc-websockets', 'zhub', 'zhub-hand-checked'];
+
+/**
+ * AddService as it was before contracts: its arguments checked by hand in the method. The
+ * bench serves it beside the contract-checked AddService to show what the check costs.
+ */
+class HandCheckedAddService extends HubService {
+  static override serviceName = 'HandCheckedAddService';
+  remote_add(x: unknown, y: unknown): number {
+    if (typeof x !== 'number' || typeof y !== 'number') {
+      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'add(x, y) takes two numbers');
+    }
+    return x + y;
+  }
+}
 
 export const BENCH_USER = 'bench';
 export const BENCH_PASSWORD = 'bench-password-not-secret';
@@ -46,10 +61,11 @@ export async function startServer(target: TargetName): Promise<string> {
       await new Promise((r) => server.wss.once('listening', r));
       return `ws://127.0.0.1:${(server.wss.address() as AddressInfo).port}`;
     }
-    case 'zhub': {
+    case 'zhub':
+    case 'zhub-hand-checked': {
       const users = new UserStore();
       await users.set(BENCH_USER, BENCH_PASSWORD);
-      const zhub = await buildHub({ users });
+      const zhub = await buildHub({ users, services: [HandCheckedAddService] });
       const address = await zhub.app.listen({ port: 0, host: '127.0.0.1' });
       return `${address.replace(/^http/, 'ws')}/hub`;
     }
@@ -97,7 +113,17 @@ export async function startClient(target: TargetName, url: string): Promise<Benc
         password: BENCH_PASSWORD,
         type: 'bench',
       });
-      const adder = await client.getService('AddService');
+      const adder = await client.getService(AddContract);
+      return { add: (x, y) => adder.add(x, y), close: () => client.close() };
+    }
+    case 'zhub-hand-checked': {
+      const client = await connectHub({
+        url,
+        username: BENCH_USER,
+        password: BENCH_PASSWORD,
+        type: 'bench',
+      });
+      const adder = await client.getService('HandCheckedAddService');
       return { add: (x, y) => adder.callRemote<number>('add', x, y), close: () => client.close() };
     }
   }

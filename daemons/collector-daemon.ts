@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import type { TimerHandle } from '../shared/index.js';
-import { deferredList, FirstError, ZHubError } from '../shared/index.js';
+import type { DeviceConfigPage, TimerHandle } from '../shared/index.js';
+import { ConfigContract, deferredList, FirstError, ZHubError } from '../shared/index.js';
 import type { Collector, DatasourceConfig, DeviceConfig } from './collector.js';
 import { readConfigCache, writeConfigCache } from './config-cache.js';
 import { HubDaemon, type HubDaemonOptions } from './hub-daemon.js';
 import { Scheduler } from './scheduler.js';
-import type { ServiceProxy } from './service-proxy.js';
 import { ValueProcessor } from './value-processor.js';
 
 export interface CollectorDaemonOptions extends Omit<HubDaemonOptions, 'type'> {
@@ -14,15 +13,6 @@ export interface CollectorDaemonOptions extends Omit<HubDaemonOptions, 'type'> {
   type?: string;
   /** Tasks running at once (default 500). */
   maxConcurrent?: number;
-}
-
-/** One page of ConfigService.getDeviceConfigPage. */
-interface DeviceConfigPage {
-  devices: DeviceConfig[];
-  unchanged: string[];
-  cursor: string | null;
-  generation: number;
-  asOf: number;
 }
 
 /** A paged pull in progress: where it is and which devices its pages named. */
@@ -126,15 +116,15 @@ export class CollectorDaemon extends HubDaemon {
   }
 
   private async pullOnce(): Promise<void> {
-    const config = this.services.get('ConfigService') as ServiceProxy;
+    const config = this.service(ConfigContract);
     const resumed = this.pull !== undefined;
     const pull = (this.pull ??= new ConfigPull(this.asOf));
     const page = (cursor: string | null): Promise<DeviceConfigPage> =>
-      config.callRemote<DeviceConfigPage>('getDeviceConfigPage', pull.since, cursor);
+      config.getDeviceConfigPage(pull.since, cursor);
     try {
       // The start-up requests fanned out: the properties and the first page together.
       const entries = await deferredList<unknown>(
-        [config.callRemote('getConfigProperties'), page(pull.cursor)],
+        [config.getConfigProperties(), page(pull.cursor)],
         {
           fireOnOneErrback: true,
           consumeErrors: true,
@@ -213,8 +203,7 @@ export class CollectorDaemon extends HubDaemon {
   async runOnce(deviceId: string, timeoutMs = 60_000): Promise<boolean> {
     this.start();
     await this.whenReady(timeoutMs);
-    const config = this.services.get('ConfigService') as ServiceProxy;
-    const device = await config.callRemote<DeviceConfig>('getDeviceConfig', deviceId);
+    const device = await this.service(ConfigContract).getDeviceConfig(deviceId);
     let ok = true;
     for (const [interval, sources] of this.groups(device)) {
       const abort = new AbortController();

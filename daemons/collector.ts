@@ -1,33 +1,6 @@
-import type { Logger } from '../shared/index.js';
-import type { DaemonEvent } from './event-queue.js';
+import type { DaemonEvent, DatasourceConfig, DeviceConfig, Logger } from '../shared/index.js';
 
-/** A datapoint of a datasource, as the hub hands it out. */
-export interface DatapointConfig {
-  name: string;
-  type?: 'gauge' | 'counter';
-  threshold?: { min?: number; max?: number; severity?: number };
-}
-
-export interface DatasourceConfig {
-  name: string;
-  type: string;
-  /** Seconds; default: the collector's cycleInterval. */
-  interval?: number;
-  params: Record<string, unknown>;
-  datapoints: DatapointConfig[];
-}
-
-/** A device as ConfigService hands it out. */
-export interface DeviceConfig {
-  id: string;
-  title: string;
-  address: string;
-  collector: string;
-  properties: Record<string, unknown>;
-  datasources: DatasourceConfig[];
-  updatedAt?: number;
-  generation?: number;
-}
+export type { DatapointConfig, DatasourceConfig, DeviceConfig } from '../shared/index.js';
 
 export interface CollectContext {
   device: DeviceConfig;

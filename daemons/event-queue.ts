@@ -1,14 +1,6 @@
-/** An event as collector code raises it (the hub's fields; `count` and `seq` are added here). */
-export interface DaemonEvent {
-  device: string;
-  component?: string;
-  eventClass?: string;
-  eventKey?: string;
-  severity: number;
-  summary: string;
-  message?: string;
-  [field: string]: unknown;
-}
+import type { DaemonEvent } from '../shared/index.js';
+
+export type { DaemonEvent };
 
 /** Clear keys remembered to suppress repeated clears; forgotten oldest first past this. */
 const MAX_STATES = 100_000;

@@ -4,6 +4,7 @@ import type {
   Clock,
   ClientLimits,
   CloseInfo,
+  Contract,
   Logger,
   RemoteReference,
   RpcLimits,
@@ -23,6 +24,7 @@ import {
   ZHubError,
 } from '../shared/index.js';
 import { ServiceProxy } from './service-proxy.js';
+import { serviceHandle, type HandleOptions, type ServiceHandle } from './service-handle.js';
 import { wsConnector, type Connector } from './ws-connect.js';
 
 export interface HubClientOptions {
@@ -56,6 +58,14 @@ export interface HubClientOptions {
    * client tries once and closes when the connection ends (`disconnect`, then state `closed`).
    */
   reconnect?: boolean;
+}
+
+/** How a service is got: a listener the hub may push to, and options for the service. */
+export interface GetServiceOptions {
+  /** A Referenceable registered with the service now and after every reconnect. */
+  listener?: Referenceable;
+  /** Passed to the service with the listener. */
+  options?: unknown;
 }
 
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'failed' | 'closed';
@@ -201,10 +211,21 @@ export class HubClient extends EventEmitter<HubClientEvents> {
    * The service `name` of this client's monitor, as a proxy that survives reconnects. A
    * `listener` (a Referenceable) is registered with the service now and after every reconnect.
    */
+  getService(name: string, opts?: GetServiceOptions): Promise<ServiceProxy>;
+  /** The service a contract describes, as a typed handle (see ServiceHandle). */
+  getService<C extends Contract>(
+    contract: C,
+    opts?: GetServiceOptions & HandleOptions,
+  ): Promise<ServiceHandle<C>>;
   async getService(
-    name: string,
-    opts: { listener?: Referenceable; options?: unknown } = {},
-  ): Promise<ServiceProxy> {
+    target: string | Contract,
+    opts: GetServiceOptions & HandleOptions = {},
+  ): Promise<ServiceProxy | ServiceHandle<Contract>> {
+    if (typeof target === 'string') return this.proxyFor(target, opts);
+    return serviceHandle(await this.proxyFor(target.service, opts), target, opts);
+  }
+
+  private async proxyFor(name: string, opts: GetServiceOptions): Promise<ServiceProxy> {
     let proxy = this.services.get(name);
     if (proxy === undefined || proxy.isDead) {
       proxy = new ServiceProxy(name, opts.listener, opts.options, (p) => {

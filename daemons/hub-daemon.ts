@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Clock, ClientLimits, Logger, TimerHandle } from '../shared/index.js';
+import type { Clock, ClientLimits, Contract, Logger, TimerHandle } from '../shared/index.js';
 import {
   deferredList,
+  EventContract,
   FirstError,
   Referenceable,
   SharedArgs,
@@ -14,6 +15,7 @@ import { EventQueue, type DaemonEvent } from './event-queue.js';
 import { checkedEvent, checkedSample } from './item-checks.js';
 import { HubClient } from './hub-client.js';
 import type { ServiceProxy } from './service-proxy.js';
+import { serviceHandle, type ServiceHandle } from './service-handle.js';
 import { DEFAULT_SENDER, SpoolSender, type SenderOptions } from './spool/spool-sender.js';
 import { Spool, type SpoolOptions, type Stream } from './spool/spool.js';
 import type { Connector } from './ws-connect.js';
@@ -83,6 +85,7 @@ export class HubDaemon extends Referenceable {
   readonly log: Logger;
   protected readonly clock: Clock;
   protected readonly services = new Map<string, ServiceProxy>();
+  private readonly handles = new WeakMap<ServiceProxy, ServiceHandle<Contract>>();
   protected properties: Record<string, unknown> = {};
   private heartbeatTimer: TimerHandle | undefined;
   private staged: Record<string, unknown>[] = [];
@@ -131,6 +134,19 @@ export class HubDaemon extends Referenceable {
       for (const s of Object.values(this.senders)) s.disconnect();
     });
     this.client.on('fatal', (err) => this.log.error({ err }, 'cannot use the hub'));
+  }
+
+  /**
+   * The typed handle of a service this daemon got (see serviceNames): its proxy survives
+   * reconnects, so one handle per proxy serves for good.
+   */
+  protected service<C extends Contract>(contract: C): ServiceHandle<C> {
+    const proxy = this.services.get(contract.service);
+    if (proxy === undefined)
+      throw new ZHubError('HUB_ERR_NOT_CONNECTED', `${contract.service} not got yet`);
+    let h = this.handles.get(proxy);
+    if (h === undefined) this.handles.set(proxy, (h = serviceHandle(proxy, contract)));
+    return h;
   }
 
   /** The services this daemon gets on every (re)connect. */
@@ -381,9 +397,7 @@ export class HubDaemon extends Referenceable {
    *   deleted, and nothing is hidden behind the other spool's numbers.
    */
   private async syncMarks(): Promise<void> {
-    const marks = await (this.services.get('EventService') as ServiceProxy).callRemote<
-      Record<Stream, number> & { spool?: Record<Stream, number> }
-    >('getDeliveryMarks');
+    const marks = await this.service(EventContract).getDeliveryMarks();
     const top = Math.max(marks.events, marks.metrics);
     const none = { events: 0, metrics: 0 };
     // Without the spool's own marks (a hub from before them, or a spool from before ids that
@@ -441,11 +455,10 @@ export class HubDaemon extends Referenceable {
   }
 
   private heartbeat(): void {
-    const svc = this.services.get('EventService');
-    if (!svc?.connected) return;
+    if (!this.services.get('EventService')?.connected) return;
     const every = this.opts.heartbeatMs ?? 60_000;
-    svc
-      .callRemote('sendHeartbeat', Math.ceil((3 * every) / 1000), this.figures())
+    this.service(EventContract)
+      .sendHeartbeat(Math.ceil((3 * every) / 1000), this.figures())
       .catch((err: unknown) => this.log.debug({ err }, 'heartbeat not sent'));
   }
 

@@ -1,4 +1,4 @@
-import type { Clock, Logger, RemoteReference } from '../shared/index.js';
+import type { Clock, Contract, Logger, RemoteReference } from '../shared/index.js';
 import { brandAcrossCopies, Referenceable } from '../shared/index.js';
 import type { HubEnvironment } from './hub-environment.js';
 
@@ -57,6 +57,11 @@ export function instanceKey(caller: {
 export class HubService extends Referenceable {
   /** Name to register under; defaults to the class name. */
   static serviceName?: string;
+  /**
+   * The service's contract (see `defineContract`): every call's arguments are checked against
+   * it before the method runs, and it names the service when `serviceName` is not given.
+   */
+  static contract?: Contract;
 
   readonly name: string;
   readonly monitor: string;
@@ -96,4 +101,8 @@ export class HubService extends Referenceable {
 brandAcrossCopies(HubService, 'HubService');
 
 /** A class that can be registered as a hub service. */
-export type ServiceClass = (new (ctx: ServiceContext) => HubService) & { serviceName?: string };
+export type ServiceClass = (new (ctx: ServiceContext) => HubService) & {
+  serviceName?: string;
+  /** The service's contract: its methods' arguments are checked before they run. */
+  contract?: Contract;
+};

@@ -1,10 +1,22 @@
 import { readdir } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Clock, Logger } from '../shared/index.js';
-import { moduleLoadFailure, ZHubError } from '../shared/index.js';
+import type { Clock, Contract, Logger } from '../shared/index.js';
+import { moduleLoadFailure, remoteMethodsOf, ZHubError } from '../shared/index.js';
 import type { HubEnvironment } from './hub-environment.js';
 import { HubService, type ServiceClass } from './hub-service.js';
+
+/** Every method a contract declares is implemented (or calls to it would answer "no such method"). */
+function checkContract(Class: ServiceClass, contract: Contract): void {
+  const methods = remoteMethodsOf(Object.create(Class.prototype as object) as object);
+  const missing = Object.keys(contract.methods).filter((m) => !methods?.has(m));
+  if (missing.length > 0) {
+    throw new ZHubError(
+      'HUB_ERR_SERVICE_LOAD',
+      `${Class.name}'s contract '${contract.service}' declares ${missing.join(', ')} but the class has no remote_${missing[0]}`,
+    );
+  }
+}
 
 const SERVICE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
 const MODULE_EXTENSIONS = new Set(['.js', '.mjs', '.ts', '.mts']);
@@ -31,11 +43,16 @@ export class ServiceRegistry {
         `${String((Class as { name?: string })?.name ?? Class)} is not a HubService subclass`,
       );
     }
+    const contract = Class.contract;
     const serviceName =
-      name ?? (Object.hasOwn(Class, 'serviceName') ? Class.serviceName : undefined) ?? Class.name;
+      name ??
+      (Object.hasOwn(Class, 'serviceName') ? Class.serviceName : undefined) ??
+      contract?.service ??
+      Class.name;
     if (!SERVICE_NAME.test(serviceName)) {
       throw new ZHubError('HUB_ERR_SERVICE_LOAD', `invalid service name '${serviceName}'`);
     }
+    if (contract !== undefined) checkContract(Class, contract);
     const existing = this.classes.get(serviceName);
     if (existing !== undefined && existing !== Class) {
       throw new ZHubError(

@@ -1,14 +1,11 @@
 import { HubService } from '../hub/index.js';
-import { ZHubError } from '../shared/index.js';
+import { AddContract } from '../shared/index.js';
 
-/** The seed example: `callRemote('add', x, y)` answers `x + y`. */
+/** The seed example: `callRemote('add', x, y)` answers `x + y` (arguments checked by AddContract). */
 export class AddService extends HubService {
-  static override serviceName = 'AddService';
+  static override contract = AddContract;
 
-  remote_add(x: unknown, y: unknown): number {
-    if (typeof x !== 'number' || typeof y !== 'number') {
-      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'add(x, y) takes two numbers');
-    }
+  remote_add(x: number, y: number): number {
     return x + y;
   }
 }

@@ -1,17 +1,15 @@
 import { HubService, type ServiceContext } from '../hub/index.js';
 import { ConfigPush, readDevicePage } from '../hub/index.js';
-import { ZHubError, type RawJson } from '../shared/index.js';
-
-const MAX_KNOWN_IDS = 1_000_000;
+import { ConfigContract, ZHubError, type RawJson } from '../shared/index.js';
 
 /**
- * ZenHub's config service, per monitor: the collector's properties, its devices as a diff
+ * ZenHub's config service, per monitor (arguments checked by ConfigContract): the collector's properties, its devices as a diff
  * since a time, one device, and pushes to listening daemons when the model changes
  * (`updateDeviceConfigs(devices)`, `deleteDevices(ids)`, or `notifyConfigChanged()` when a
  * listener fell too far behind).
  */
 export class ConfigService extends HubService {
-  static override serviceName = 'ConfigService';
+  static override contract = ConfigContract;
   readonly push: ConfigPush;
   private readonly unsubscribe: () => void;
 
@@ -47,24 +45,7 @@ export class ConfigService extends HubService {
    * know, those changed at or after `since` (hub ms; pass the previous answer's `asOf`), and
    * known ids that are gone or moved to another monitor.
    */
-  async remote_getDeviceConfigs(
-    since: unknown = 0,
-    knownDeviceIds: unknown = [],
-  ): Promise<unknown> {
-    if (typeof since !== 'number' || !Number.isFinite(since) || since < 0) {
-      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'since must be a time in ms (0 for everything)', {
-        data: { field: 'since' },
-      });
-    }
-    if (
-      !Array.isArray(knownDeviceIds) ||
-      knownDeviceIds.length > MAX_KNOWN_IDS ||
-      !knownDeviceIds.every((id) => typeof id === 'string')
-    ) {
-      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'knownDeviceIds must be an array of device ids', {
-        data: { field: 'knownDeviceIds' },
-      });
-    }
+  async remote_getDeviceConfigs(since: number, knownDeviceIds: string[]): Promise<unknown> {
     return this.env.store.model.deviceDiff(this.monitor, since, knownDeviceIds);
   }
 
@@ -75,21 +56,7 @@ export class ConfigService extends HubService {
    * when it changed since `since`, else by id; a device no page named is gone. No page grows
    * with the monitor (DataLimits.pullPage*).
    */
-  async remote_getDeviceConfigPage(since: unknown = 0, cursor: unknown = null): Promise<RawJson> {
-    if (typeof since !== 'number' || !Number.isFinite(since) || since < 0) {
-      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'since must be a time in ms (0 for everything)', {
-        data: { field: 'since' },
-      });
-    }
-    if (cursor !== null && (typeof cursor !== 'string' || cursor.length > 8192)) {
-      throw new ZHubError(
-        'HUB_ERR_BAD_ARGUMENT',
-        "cursor must be a previous answer's cursor or null",
-        {
-          data: { field: 'cursor' },
-        },
-      );
-    }
+  async remote_getDeviceConfigPage(since: number, cursor: string | null): Promise<RawJson> {
     return readDevicePage(
       this.env.store.model,
       this.monitor,
@@ -101,9 +68,7 @@ export class ConfigService extends HubService {
   }
 
   /** One device of this monitor (run-once mode). */
-  async remote_getDeviceConfig(deviceId: unknown): Promise<unknown> {
-    if (typeof deviceId !== 'string')
-      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'getDeviceConfig(deviceId) takes a string');
+  async remote_getDeviceConfig(deviceId: string): Promise<unknown> {
     const d = await this.env.store.model.getDevice(deviceId);
     if (!d || d.collector !== this.monitor) {
       throw new ZHubError(

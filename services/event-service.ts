@@ -1,6 +1,6 @@
 import { checkEvent, daemonKey, instanceKey, type Caller, type EventInput } from '../hub/index.js';
-import { ZHubError } from '../shared/index.js';
-import { IngestService, type IngestKind } from './ingest-batch.js';
+import { EventContract } from '../shared/index.js';
+import { IngestService, type BatchOptions, type IngestKind } from './ingest-batch.js';
 
 /**
  * Events and heartbeats from daemons. The daemon's identity comes from its session, never
@@ -8,7 +8,7 @@ import { IngestService, type IngestKind } from './ingest-batch.js';
  * batch sent again after a lost answer is acknowledged again and stored once.
  */
 export class EventService extends IngestService<EventInput> {
-  static override serviceName = 'EventService';
+  static override contract = EventContract;
   static withCaller = ['sendEvents', 'sendHeartbeat', 'getDeliveryMarks'];
 
   /**
@@ -16,7 +16,7 @@ export class EventService extends IngestService<EventInput> {
    * message?, time?, ...free fields }`. Answers `{ ack, stored, duplicates, deduplicated,
    * cleared, rejected }`; malformed items are listed in `rejected` and acknowledged.
    */
-  remote_sendEvents(caller: Caller, batch: unknown, options?: unknown): Promise<unknown> {
+  remote_sendEvents(caller: Caller, batch: unknown[], options?: BatchOptions): Promise<unknown> {
     return this.ingest(caller, batch, options);
   }
 
@@ -52,18 +52,7 @@ export class EventService extends IngestService<EventInput> {
   }
 
   /** "I am alive for the next `timeoutSeconds`": missing the next one raises an event. */
-  remote_sendHeartbeat(caller: Caller, timeoutSeconds: unknown = 900, figures?: unknown): boolean {
-    if (
-      typeof timeoutSeconds !== 'number' ||
-      !Number.isFinite(timeoutSeconds) ||
-      timeoutSeconds < 1 ||
-      timeoutSeconds > 86_400
-    ) {
-      throw new ZHubError(
-        'HUB_ERR_BAD_ARGUMENT',
-        'sendHeartbeat(timeoutSeconds) takes 1 to 86400 seconds',
-      );
-    }
+  remote_sendHeartbeat(caller: Caller, timeoutSeconds: number, figures?: unknown): boolean {
     this.env.heartbeats.beat(caller.daemon, timeoutSeconds, figures);
     return true;
   }

@@ -1,11 +1,15 @@
 import type { Awaitable, Caller, IngestResult, Rejected } from '../hub/index.js';
 import { checkBatch, daemonKey, HubService, instanceKey } from '../hub/index.js';
-import { batchAfter } from './batch-options.js';
 import { storeWrite } from './store-errors.js';
 
 /** `f(value)` after `value`: at once when it is not a promise (SQLite writes stay synchronous). */
 function then<A, B>(value: Awaitable<A>, f: (a: A) => Awaitable<B>): Awaitable<B> {
   return value instanceof Promise ? value.then(f) : f(value);
+}
+
+/** Options a daemon passes with a batch (checked by the contract): the last seq of the batch before. */
+export interface BatchOptions {
+  after?: number | undefined;
 }
 
 /** What an ingest method of a service needs to know about its stream. */
@@ -35,13 +39,13 @@ export abstract class IngestService<T> extends HubService {
 
   protected async ingest(
     caller: Caller,
-    batch: unknown,
-    options: unknown,
+    batch: unknown[],
+    options: BatchOptions | undefined,
   ): Promise<IngestResult & { rejected: Rejected[] }> {
     const kind = this.kind;
     const claimed = this.env.claims.claim(caller);
     if (claimed) await claimed;
-    const after = batchAfter(options);
+    const after = options?.after;
     const now = this.clock.now();
     const { items, rejected } = checkBatch(
       batch,

@@ -1,16 +1,17 @@
 import { checkSample, type Caller, type SampleInput } from '../hub/index.js';
-import { IngestService, type IngestKind } from './ingest-batch.js';
+import { MetricContract } from '../shared/index.js';
+import { IngestService, type BatchOptions, type IngestKind } from './ingest-batch.js';
 
 /**
  * Metric samples from daemons, with the same exactly-once rule as events: commit, then
  * answer the daemon's high-water mark.
  */
 export class MetricService extends IngestService<SampleInput> {
-  static override serviceName = 'MetricService';
+  static override contract = MetricContract;
   static withCaller = ['writeMetrics'];
 
   /** `batch`: samples `{ seq, device, component?, metric, value, timestamp }`. Answers `{ ack, stored, duplicates, rejected }`. */
-  remote_writeMetrics(caller: Caller, batch: unknown, options?: unknown): Promise<unknown> {
+  remote_writeMetrics(caller: Caller, batch: unknown[], options?: BatchOptions): Promise<unknown> {
     return this.ingest(caller, batch, options);
   }
 

@@ -27,6 +27,57 @@ export { Backoff } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
+export { defineContract } from './contract/contract.js';
+export type {
+  CheckedArgs,
+  Contract,
+  ContractArgs,
+  ContractResult,
+  MethodSpec,
+  MethodSpecs,
+} from './contract/contract.js';
+export { argsCheck } from './contract/args-check.js';
+export { AddContract } from './contract/add-contract.js';
+export { ConfigContract, MAX_KNOWN_IDS } from './contract/config-contract.js';
+export type {
+  ConfigListener,
+  ConfigProperties,
+  DeviceConfigPage,
+  DeviceDiff,
+} from './contract/config-contract.js';
+export { EventContract, MetricContract } from './contract/ingest-contracts.js';
+export type {
+  BatchAnswer,
+  DaemonEvent,
+  DeliveryMarks,
+  EventItem,
+  RejectedItem,
+  SampleItem,
+} from './contract/ingest-contracts.js';
+export {
+  collectorInputSchema,
+  DEFAULT_COLLECTOR_PROPERTIES,
+  datapointSchema,
+  datasourceSchema,
+  describeIssues,
+  deviceInputSchema,
+  devicePatchSchema,
+  ID,
+  NAME,
+  severitySchema,
+} from './contract/device-schemas.js';
+export type {
+  CollectorRecord,
+  DatapointConfig,
+  DatapointInput,
+  DatasourceConfig,
+  DatasourceInput,
+  Device,
+  DeviceConfig,
+  DeviceInput,
+  DevicePatch,
+} from './contract/device-schemas.js';
+export type { ArgsCheck } from './contract/args-check.js';
 export { Broker } from './rpc/broker.js';
 export type { BrokerOptions, BrokerStats, CallObserver, CloseInfo } from './rpc/broker.js';
 export { Referenceable, remoteMethodsOf } from './rpc/referenceable.js';

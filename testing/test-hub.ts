@@ -161,7 +161,11 @@ export class TestHub {
    * Moves the clock `stepMs` at a time, letting real time pass too (logins hash passwords,
    * spools write to disk), until `cond` holds; fails after `maxSteps`.
    */
-  async until(cond: () => boolean | Promise<boolean>, stepMs = 100, maxSteps = 5_000): Promise<void> {
+  async until(
+    cond: () => boolean | Promise<boolean>,
+    stepMs = 100,
+    maxSteps = 5_000,
+  ): Promise<void> {
     for (let i = 0; i < maxSteps; i++) {
       if (await cond()) return;
       this.clock.advance(stepMs);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { RawJson, ZHubError } from '../../shared/index.js';
+import { RawJson, ZHubError, type DeviceConfigPage } from '../../shared/index.js';
+
+export type { DeviceConfigPage };
 import type { ModelStore } from '../store/store.js';
-import type { Device } from './model-schemas.js';
 
 /** Bounds of one page of the config pull (see DataLimits). */
 export interface PageLimits {
@@ -11,23 +12,6 @@ export interface PageLimits {
   pullPageBytes: number;
   /** Ids looked at for one page (unchanged devices travel as ids only). */
   pullPageIds: number;
-}
-
-/**
- * One page of a paged config pull. Every device of the monitor appears in exactly one page of
- * a pull: whole in `devices` when it changed at or after `since`, by id in `unchanged`
- * otherwise. A device of the daemon's that no page named is gone (removed, or moved to another
- * monitor): the daemon removes it when the last page (`cursor: null`) has arrived.
- */
-export interface DeviceConfigPage {
-  devices: Device[];
-  unchanged: string[];
-  /** Pass it to the next call; null on the last page. */
-  cursor: string | null;
-  /** The collector's generation when this page was read. */
-  generation: number;
-  /** Hub time when the pull began: the next pull's `since`. */
-  asOf: number;
 }
 
 const cursorSchema = z.object({

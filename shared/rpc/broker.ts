@@ -581,6 +581,7 @@ export class Broker implements RefOwnerLink, RefContext {
     };
     let result: unknown;
     try {
+      if (method.check !== undefined) args = method.check(args);
       result = method.withCaller
         ? method.fn.call(obj, this.caller, ...args)
         : method.fn.apply(obj, args);

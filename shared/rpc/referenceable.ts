@@ -1,4 +1,6 @@
 import { brandAcrossCopies } from '../brand.js';
+import { argsCheck, type ArgsCheck } from '../contract/args-check.js';
+import type { Contract } from '../contract/contract.js';
 
 /**
  * PB's Referenceable: an object passed *by reference*. The peer receives a RemoteReference and
@@ -13,6 +15,8 @@ export interface RemoteMethod {
   readonly fn: (...args: unknown[]) => unknown;
   /** Receives the connection's caller context as its first argument (see `withCaller`). */
   readonly withCaller: boolean;
+  /** Checks and parses the wire arguments, when the class's contract declares the method. */
+  readonly check: ArgsCheck | undefined;
 }
 
 export type MethodTable = ReadonlyMap<string, RemoteMethod>;
@@ -43,7 +47,9 @@ export function remoteMethodsOf(obj: object): MethodTable | undefined {
 
 function buildTable(proto: object): MethodTable {
   const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value as
-    { withCaller?: unknown } | undefined;
+    { withCaller?: unknown; contract?: Contract } | undefined;
+  // A static `contract` (inherited like any static) declares the methods' argument schemas.
+  const specs = ctor?.contract?.methods;
   const withCaller = new Set(
     Array.isArray(ctor?.withCaller) ? ctor.withCaller.filter((n) => typeof n === 'string') : [],
   );
@@ -62,6 +68,10 @@ function buildTable(proto: object): MethodTable {
       table.set(name, {
         fn: desc.value as (...args: unknown[]) => unknown,
         withCaller: withCaller.has(name),
+        check:
+          specs !== undefined && Object.hasOwn(specs, name)
+            ? argsCheck(name, specs[name]!)
+            : undefined,
       });
     }
   }

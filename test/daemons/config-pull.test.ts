@@ -111,13 +111,16 @@ describe('the paged config pull', () => {
     daemons.push(d);
     let pages = 0;
     let cut = false;
-    const original = d.client.getService.bind(d.client);
-    d.client.getService = async (...args: Parameters<typeof original>) => {
-      const svc: ServiceProxy = await original(...args);
-      if (args[0] !== 'ConfigService') return svc;
-      const call = svc.callRemote.bind(svc);
-      svc.callRemote = (async (method: string, ...rest: unknown[]) => {
-        const answer = await call(method, ...rest);
+    const original = d.client.getService.bind(d.client) as (
+      name: string,
+      opts?: object,
+    ) => Promise<ServiceProxy>;
+    (d.client as { getService: unknown }).getService = async (name: string, opts?: object) => {
+      const svc = await original(name, opts);
+      if (name !== 'ConfigService') return svc;
+      const call = svc.callRemoteWithOptions.bind(svc);
+      svc.callRemoteWithOptions = (async (o: object, method: string, ...rest: unknown[]) => {
+        const answer = await call(o, method, ...rest);
         if (method === 'getDeviceConfigPage' && ++pages === 4 && !cut) {
           cut = true;
           // The connection drops with the pull a few pages in; the model changes meanwhile.
@@ -126,7 +129,7 @@ describe('the paged config pull', () => {
           await model.putDevices(fleet(10, 'localhost', 400), 'add');
         }
         return answer;
-      }) as typeof svc.callRemote;
+      }) as typeof svc.callRemoteWithOptions;
       return svc;
     };
     await d.startCollecting();

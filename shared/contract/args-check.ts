@@ -1,0 +1,59 @@
+import { ZHubError } from '../errors.js';
+import type { MethodSpec } from './contract.js';
+
+/** What the parts of zod that checking uses look like (any copy of zod 4 has them). */
+interface Parser {
+  safeParse(
+    v: unknown,
+  ):
+    | { success: true; data: unknown }
+    | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+}
+
+/** Checks and parses the wire arguments of one call; throws HUB_ERR_BAD_ARGUMENT naming the field. */
+export type ArgsCheck = (args: unknown[]) => unknown[];
+
+function fieldPath(root: string, path: readonly PropertyKey[]): string {
+  let s = root;
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : `.${String(p)}`;
+  return s;
+}
+
+/**
+ * The check of one method's arguments, built once per method. Arguments past the declared
+ * ones are refused (a caller sending more than the contract says has the wrong contract);
+ * missing ones are checked as `undefined`, so optional and defaulted schemas fill them in.
+ */
+export function argsCheck(method: string, spec: MethodSpec): ArgsCheck {
+  const schemas = spec.args as readonly Parser[];
+  const names: readonly string[] = spec.names ?? [];
+  const n = schemas.length;
+  const label = (i: number): string => names[i] ?? `argument ${i + 1}`;
+  const signature = `${method}(${schemas.map((_, i) => label(i)).join(', ')})`;
+  return (args) => {
+    if (args.length > n) {
+      throw new ZHubError(
+        'HUB_ERR_BAD_ARGUMENT',
+        `${signature} takes ${n} argument${n === 1 ? '' : 's'}, got ${args.length}`,
+        { data: { field: label(n) } },
+      );
+    }
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      const r = schemas[i]!.safeParse(args[i]);
+      if (!r.success) {
+        const issues = r.error.issues;
+        const first = fieldPath(label(i), issues[0]?.path ?? []);
+        const message = issues
+          .slice(0, 5)
+          .map((x) => `${fieldPath(label(i), x.path)}: ${x.message}`)
+          .join('; ');
+        throw new ZHubError('HUB_ERR_BAD_ARGUMENT', `${signature}: ${message}`, {
+          data: { field: first },
+        });
+      }
+      out[i] = r.data;
+    }
+    return out;
+  };
+}
