@@ -1,13 +1,20 @@
 // zhub's public API: what an application imports from 'zhub'.
 export * as shared from './shared/index.js';
+// The schema library contracts are written with, so that a project needs no zod of its own.
+export { z } from 'zod';
 export {
   Backoff,
   Broker,
   deferredList,
+  AddContract,
+  ConfigContract,
+  defineContract,
   drive,
   driveLater,
   Driver,
   ERROR_CODES,
+  EventContract,
+  MetricContract,
   Failure,
   FirstError,
   gatherResults,
@@ -20,7 +27,27 @@ export {
   TELEMETRY_LIMITS,
   ZHubError,
 } from './shared/index.js';
-export type { CallOptions, DeferredListOptions, ErrorCode, ResultEntry } from './shared/index.js';
+export type {
+  BatchAnswer,
+  CallOptions,
+  CheckedArgs,
+  ConfigListener,
+  ConfigProperties,
+  Contract,
+  ContractArgs,
+  ContractResult,
+  DeferredListOptions,
+  DeliveryMarks,
+  DeviceConfigPage,
+  DeviceDiff,
+  ErrorCode,
+  EventItem,
+  MethodSpec,
+  MethodSpecs,
+  RejectedItem,
+  ResultEntry,
+  SampleItem,
+} from './shared/index.js';
 export { buildHub, HubService, UserStore } from './hub/index.js';
 export type { Caller, HubOptions, ServiceClass, ServiceContext, ZHub } from './hub/index.js';
 // What a hub's options are made of: limits (defaults in one place), the monitor directory,
@@ -46,6 +73,7 @@ export type {
 export {
   CollectorDaemon,
   connectHub,
+  serviceHandle,
   HostCollector,
   HttpCollector,
   HubClient,
@@ -63,6 +91,9 @@ export type {
   DaemonEvent,
   DatasourceConfig,
   DeviceConfig,
+  GetServiceOptions,
+  HandleOptions,
+  ServiceHandle,
   HubClientOptions,
   HubDaemonOptions,
   Sample,

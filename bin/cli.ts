@@ -9,6 +9,7 @@ import { statusCommand } from './commands/status.js';
 import { deviceCommand } from './commands/device.js';
 import { deadletterCommand } from './commands/deadletter.js';
 import { eventsCommand } from './commands/events.js';
+import { newCommand } from './commands/new.js';
 
 const program = new Command('zhub')
   .description(
@@ -25,7 +26,8 @@ const program = new Command('zhub')
   .addCommand(deadletterCommand())
   .addCommand(daemonCommand())
   .addCommand(statusCommand())
-  .addCommand(configCommand());
+  .addCommand(configCommand())
+  .addCommand(newCommand());
 
 try {
   await program.parseAsync(process.argv);

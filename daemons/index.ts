@@ -1,7 +1,14 @@
 // The public names of daemons/: the client side. Reaches the hub over RPC only.
 export { connectHub, HubClient } from './hub-client.js';
-export type { ClientState, HubClientEvents, HubClientOptions } from './hub-client.js';
+export type {
+  ClientState,
+  GetServiceOptions,
+  HubClientEvents,
+  HubClientOptions,
+} from './hub-client.js';
 export { ServiceProxy } from './service-proxy.js';
+export { serviceHandle } from './service-handle.js';
+export type { HandleOptions, ServiceHandle } from './service-handle.js';
 export { wsConnector } from './ws-connect.js';
 export type { Connector } from './ws-connect.js';
 export { Spool } from './spool/spool.js';

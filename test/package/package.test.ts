@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectHub } from '../../daemons/index.js';
+import type { Contract } from '../../shared/index.js';
 import { runCli, startCliHub } from '../support/cli.js';
 
 const run = promisify(execFile);
@@ -178,4 +179,58 @@ describe('the installable package', () => {
       await rm(lone, { recursive: true, force: true });
     }
   });
+
+  it.each(['service', 'collector'] as const)(
+    'zhub new %s writes a project whose own build and test pass against the installed package',
+    async (kind) => {
+      // Inside the consumer project, so that 'zhub' and typescript resolve from its install
+      // (an npm install of its own would only fetch the same two packages again).
+      const where = join(project, 'scaffolds', kind);
+      const bin = join(project, 'node_modules', '.bin', 'zhub');
+      const made = await run(bin, ['new', kind, 'disk-usage', '--dir', where], { cwd: project });
+      expect(made.stdout).toMatch(/npm install\n\s+npm test/);
+      const r = await run('npm', ['test'], { cwd: where, timeout: 3 * MINUTES }).catch(
+        (err: { stdout?: string; stderr?: string }) => ({
+          stdout: `${err.stdout ?? ''}${err.stderr ?? ''}`,
+        }),
+      );
+      expect(r.stdout).toMatch(/# pass [1-9]/);
+      expect(r.stdout).toMatch(/# fail 0/);
+      if (kind !== 'service') return;
+      // The built service in a hub, called with a typed handle made from the project's contract.
+      const hub = await startCliHub([
+        '--data',
+        join(dir, 'hub-scaffold'),
+        '--services',
+        join(where, 'dist', 'src', 'services'),
+      ]);
+      try {
+        const password = /password: (\S+)/.exec(hub.output())?.[1] as string;
+        const { DiskUsageContract } = (await import(join(where, 'dist', 'src', 'contract.js'))) as {
+          DiskUsageContract: Contract;
+        };
+        const client = await connectHub({
+          url: hub.url,
+          username: 'admin',
+          password,
+          waitMs: 10_000,
+        });
+        try {
+          const svc = (await client.getService(DiskUsageContract)) as unknown as {
+            record(id: string, v: number): Promise<number>;
+            readings(id: string): Promise<number[]>;
+          };
+          expect(await svc.record('r1', 7)).toBe(1);
+          expect(await svc.readings('r1')).toEqual([7]);
+        } finally {
+          client.close();
+        }
+      } finally {
+        const exited = once(hub.child, 'exit');
+        hub.child.kill('SIGTERM');
+        await exited;
+      }
+    },
+    5 * MINUTES,
+  );
 });
