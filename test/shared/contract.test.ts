@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
-import { argsCheck, defineContract, ZHubError, type ContractArgs } from '../../shared/index.js';
+import type { ZHubError} from '../../shared/index.js';
+import { argsCheck, defineContract, type ContractArgs } from '../../shared/index.js';
 import { HubService, type Caller } from '../../hub/index.js';
 import { testHub, type TestHub } from '../../testing/index.js';
 
