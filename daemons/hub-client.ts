@@ -228,9 +228,15 @@ export class HubClient extends EventEmitter<HubClientEvents> {
   private async proxyFor(name: string, opts: GetServiceOptions): Promise<ServiceProxy> {
     let proxy = this.services.get(name);
     if (proxy === undefined || proxy.isDead) {
-      proxy = new ServiceProxy(name, opts.listener, opts.options, (p) => {
-        if (this.services.get(name) === p) this.services.delete(name);
-      });
+      proxy = new ServiceProxy(
+        name,
+        opts.listener,
+        opts.options,
+        (p) => {
+          if (this.services.get(name) === p) this.services.delete(name);
+        },
+        (p) => this.acquireAgain(p),
+      );
     }
     if (this._state === 'connected' && this.avatar) {
       proxy.current = await this.acquire(this.avatar, proxy);
@@ -338,6 +344,22 @@ export class HubClient extends EventEmitter<HubClientEvents> {
     } catch (err) {
       throw err instanceof FirstError ? (err.subFailure.value as Error) : err;
     }
+  }
+
+  /** The hub revoked a service (its module was reloaded): get the new one on this connection. */
+  private acquireAgain(proxy: ServiceProxy): void {
+    const avatar = this.avatar;
+    if (this._state !== 'connected' || avatar === undefined) return;
+    this.acquire(avatar, proxy).then(
+      (ref) => {
+        if (this.avatar === avatar && !proxy.isDead) proxy.current = ref;
+        else ref.release();
+        this.log.info({ service: proxy.name }, 'service replaced on the hub; got the new one');
+      },
+      (err: unknown) =>
+        // The next reconnect tries again; until then calls fail with HUB_ERR_NOT_CONNECTED.
+        this.log.warn({ err, service: proxy.name }, 'could not get the replaced service again'),
+    );
   }
 
   private acquire(avatar: RemoteReference, proxy: ServiceProxy): Promise<RemoteReference> {

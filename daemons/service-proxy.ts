@@ -12,14 +12,18 @@ type DisconnectCallback = (proxy: ServiceProxy) => void;
  * connection under it drops (the proxy itself lives on and is re-acquired), and `release()`
  * tells the hub this daemon no longer needs the service: the proxy is dead from then on
  * (calls reject with HUB_ERR_DEAD_REFERENCE, as on any released reference) and is not
- * re-acquired on reconnect.
+ * re-acquired on reconnect. When the hub replaces the service (its module was reloaded), the
+ * reference under the proxy is revoked: the disconnect callbacks run, and the client gets the
+ * new service at once, on the same connection.
  */
 export class ServiceProxy {
   private ref: RemoteReference | undefined;
   private released = false;
   private readonly callbacks = new Set<DisconnectCallback>();
-  private readonly onRefDropped = (): void => {
+  private readonly onRefDropped = (ref: RemoteReference): void => {
     for (const cb of [...this.callbacks]) cb(this);
+    // The hub replaced the service (a reloaded module) while the connection stays up.
+    if (ref.isRevoked && ref === this.ref && !this.released) this.onRevoked(this);
   };
 
   constructor(
@@ -28,6 +32,8 @@ export class ServiceProxy {
     /** @internal */ readonly options: unknown,
     /** @internal Told when the proxy is released (the client stops re-acquiring it). */
     private readonly onRelease: (proxy: ServiceProxy) => void = () => undefined,
+    /** @internal Told when the hub revoked the live reference: the client gets it again. */
+    private readonly onRevoked: (proxy: ServiceProxy) => void = () => undefined,
   ) {}
 
   /** @internal The live reference, set by the hub client after each (re)login. */
@@ -95,11 +101,11 @@ export class ServiceProxy {
     }
     const ref = this.ref;
     if (ref === undefined || ref.isDead) {
+      const why = ref?.isRevoked
+        ? `'${this.name}' is being replaced on the hub`
+        : 'not connected to the hub';
       return Promise.reject(
-        new ZHubError(
-          'HUB_ERR_NOT_CONNECTED',
-          `not connected to the hub; '${this.name}.${method}' not sent`,
-        ),
+        new ZHubError('HUB_ERR_NOT_CONNECTED', `${why}; '${this.name}.${method}' not sent`),
       );
     }
     return ref.callRemoteWithOptions<T>(options, method, ...args);

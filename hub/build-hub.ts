@@ -18,6 +18,7 @@ import { hubStatus, registerStatusRoutes } from './http/status-routes.js';
 import { registerUiRoutes } from './http/ui-routes.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { Hub, type HubCoreOptions } from './hub.js';
+import { ServiceWatch } from './service-watch.js';
 import type { ServiceClass } from './hub-service.js';
 
 export interface HubOptions extends Partial<HubCoreOptions> {
@@ -27,6 +28,11 @@ export interface HubOptions extends Partial<HubCoreOptions> {
   services?: ServiceClass[];
   /** Folders of service modules to load (`--services DIR`). */
   servicesDirs?: string[];
+  /**
+   * Reload a service module of `servicesDirs` when it changes (`--watch`; default false):
+   * daemons holding the old service get the new one by themselves.
+   */
+  watchServices?: boolean;
   /** The WebSocket path daemons connect to (default `/hub`). */
   path?: string;
   /**
@@ -124,6 +130,11 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
   for (const Class of options.services ?? []) hub.registerService(Class);
   await hub.env.store.watchModel?.(hub.env.changes);
   for (const dir of options.servicesDirs ?? []) await hub.registry.loadDirectory(dir);
+  const watcher =
+    options.watchServices && options.servicesDirs?.length
+      ? new ServiceWatch(options.servicesDirs, hub, hub.clock, log)
+      : undefined;
+  watcher?.start();
 
   const maxFrameBytes = options.rpcLimits?.maxFrameBytes ?? DEFAULT_RPC_LIMITS.maxFrameBytes;
   const limits = hub.limits;
@@ -188,6 +199,8 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
     registerService: (Class, name) => hub.registerService(Class, name),
     close: (drainMs?: number) =>
       (closed ??= (async () => {
+        watcher?.close();
+        await watcher?.settled();
         await hub.close(drainMs);
         await app.close();
       })()),

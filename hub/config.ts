@@ -30,6 +30,8 @@ export const hubConfigSchema = z.strictObject({
   workers: z.number().int().min(1).max(64).default(1),
   users: z.string().min(1).optional(),
   services: z.array(z.string().min(1)).default([]),
+  /** Reload a changed service module without restarting (daemons get the new service). */
+  watch: z.boolean().default(false),
   monitors: z.array(z.string().regex(NAME)).min(1).default(['localhost']),
   tracebacks: z.boolean().default(false),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),

@@ -330,6 +330,30 @@ export class Hub implements LoginAuthority, ServiceBroker {
   }
 
   /**
+   * Loads a changed service module again (`--watch`): its new services replace the old ones,
+   * whose instances are closed and revoked on every connection, so daemons holding them see
+   * their references die and get the new service by themselves. A module that cannot be used
+   * leaves the old services serving, and the log says why.
+   */
+  async reloadServiceModule(path: string, root: string): Promise<boolean> {
+    if (this.closing) return false;
+    try {
+      const { names, retired } = await this.registry.reloadModule(path, root);
+      let revoked = 0;
+      for (const session of this.sessions)
+        for (const svc of retired) if (session.broker.revoke(svc)) revoked++;
+      this.log.info({ module: path, services: names, revoked }, 'service module reloaded');
+      return true;
+    } catch (err) {
+      this.log.error(
+        { err, module: path },
+        `service module not reloaded, the old services keep serving: ${(err as Error).message}`,
+      );
+      return false;
+    }
+  }
+
+  /**
    * Shuts down: refuses new connections and new work at once, lets the calls in flight finish
    * (ingest batches commit and are answered) for up to `drainMs`, then tells every daemon the
    * hub is going and closes their connections, the services and the store.

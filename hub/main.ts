@@ -26,6 +26,7 @@ export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: stri
     logger: log,
     users,
     servicesDirs: opts.services,
+    watchServices: opts.watch,
     ...(shared ? { store: shared } : { dataDir: opts.data }),
     tracebacks: opts.tracebacks,
     limits: opts.limits,

@@ -18,6 +18,48 @@ function checkContract(Class: ServiceClass, contract: Contract): void {
   }
 }
 
+/** A file of a services folder that is a module to load (not a declaration, not a test). */
+export function isServiceModule(file: string): boolean {
+  return (
+    MODULE_EXTENSIONS.has(extname(file)) &&
+    !file.endsWith('.d.ts') &&
+    !/\.test\.|\.spec\./.test(file)
+  );
+}
+
+/**
+ * The service classes a module exports. `version` imports it afresh (a new URL: ES modules
+ * are cached by theirs). Every failure names its cause and fix (HUB_ERR_SERVICE_LOAD).
+ */
+async function importServices(
+  path: string,
+  root: string,
+  version?: number,
+): Promise<ServiceClass[]> {
+  let mod: Record<string, unknown>;
+  const url = pathToFileURL(path).href + (version === undefined ? '' : `?reload=${version}`);
+  try {
+    mod = (await import(url)) as Record<string, unknown>;
+  } catch (err) {
+    throw new ZHubError('HUB_ERR_SERVICE_LOAD', moduleLoadFailure(path, root, err), {
+      cause: err,
+    });
+  }
+  // A class extending another copy of zhub's HubService counts too (see brandAcrossCopies).
+  const found = Object.values(mod).filter(
+    (v): v is ServiceClass =>
+      typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof HubService,
+  );
+  if (found.length === 0) {
+    const exported = Object.keys(mod);
+    throw new ZHubError(
+      'HUB_ERR_SERVICE_LOAD',
+      `${path} exports nothing that is a service (${exported.length ? `it exports ${exported.slice(0, 10).join(', ')}` : 'it exports nothing'}): export a class that extends HubService from 'zhub'`,
+    );
+  }
+  return [...new Set(found)];
+}
+
 const SERVICE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
 const MODULE_EXTENSIONS = new Set(['.js', '.mjs', '.ts', '.mts']);
 
@@ -28,6 +70,9 @@ const MODULE_EXTENSIONS = new Set(['.js', '.mjs', '.ts', '.mts']);
 export class ServiceRegistry {
   private readonly classes = new Map<string, ServiceClass>();
   private readonly instances = new Map<string, HubService>();
+  /** The service names each loaded module file provides (for reloads). */
+  private readonly fromModule = new Map<string, string[]>();
+  private reloads = 0;
 
   constructor(
     private readonly log: Logger,
@@ -35,7 +80,16 @@ export class ServiceRegistry {
     private readonly env: HubEnvironment,
   ) {}
 
-  /** Registers `Class` under `name` (default: its static `serviceName`, else its class name). */
+  /** The name `Class` registers under: its static `serviceName`, its contract's, or its class name. */
+  nameOf(Class: ServiceClass): string {
+    return (
+      (Object.hasOwn(Class, 'serviceName') ? Class.serviceName : undefined) ??
+      Class.contract?.service ??
+      Class.name
+    );
+  }
+
+  /** Registers `Class` under `name` (default: {@link nameOf}). */
   register(Class: ServiceClass, name?: string): string {
     if (typeof Class !== 'function' || !(Class.prototype instanceof HubService)) {
       throw new ZHubError(
@@ -44,11 +98,7 @@ export class ServiceRegistry {
       );
     }
     const contract = Class.contract;
-    const serviceName =
-      name ??
-      (Object.hasOwn(Class, 'serviceName') ? Class.serviceName : undefined) ??
-      contract?.service ??
-      Class.name;
+    const serviceName = name ?? this.nameOf(Class);
     if (!SERVICE_NAME.test(serviceName)) {
       throw new ZHubError('HUB_ERR_SERVICE_LOAD', `invalid service name '${serviceName}'`);
     }
@@ -69,10 +119,7 @@ export class ServiceRegistry {
     const root = resolve(dir);
     let files: string[];
     try {
-      files = (await readdir(root)).filter(
-        (f) =>
-          MODULE_EXTENSIONS.has(extname(f)) && !f.endsWith('.d.ts') && !/\.test\.|\.spec\./.test(f),
-      );
+      files = (await readdir(root)).filter(isServiceModule);
     } catch (err) {
       throw new ZHubError(
         'HUB_ERR_SERVICE_LOAD',
@@ -82,30 +129,52 @@ export class ServiceRegistry {
     const names: string[] = [];
     for (const file of files.sort()) {
       const path = join(root, file);
-      let mod: Record<string, unknown>;
-      try {
-        mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-      } catch (err) {
-        throw new ZHubError('HUB_ERR_SERVICE_LOAD', moduleLoadFailure(path, root, err), {
-          cause: err,
-        });
-      }
-      // A class extending another copy of zhub's HubService counts too (see brandAcrossCopies).
-      const found = Object.values(mod).filter(
-        (v): v is ServiceClass =>
-          typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof HubService,
-      );
-      if (found.length === 0) {
-        const exported = Object.keys(mod);
-        throw new ZHubError(
-          'HUB_ERR_SERVICE_LOAD',
-          `${path} exports nothing that is a service (${exported.length ? `it exports ${exported.slice(0, 10).join(', ')}` : 'it exports nothing'}): export a class that extends HubService from 'zhub'`,
-        );
-      }
-      for (const Class of new Set(found)) names.push(this.register(Class));
+      const own: string[] = [];
+      for (const Class of await importServices(path, root)) own.push(this.register(Class));
+      this.fromModule.set(path, own);
+      names.push(...own);
     }
     this.log.info({ dir: root, services: names }, 'loaded service modules');
     return names;
+  }
+
+  /**
+   * Imports `path` afresh (a changed service module) and puts its services in place of the
+   * ones it exported before: the old instances are closed and answered, for the hub to revoke
+   * them on every connection. A module that cannot be used throws HUB_ERR_SERVICE_LOAD and
+   * changes nothing: the old services keep serving. Only the module itself is imported again,
+   * not the modules it imports (ES modules are cached by URL).
+   */
+  async reloadModule(
+    path: string,
+    root: string,
+  ): Promise<{ names: string[]; retired: HubService[] }> {
+    const classes = await importServices(path, root, ++this.reloads);
+    const named = classes.map((Class) => ({ Class, name: this.nameOf(Class) }));
+    const before = this.fromModule.get(path) ?? [];
+    for (const { name } of named) {
+      if (this.classes.has(name) && !before.includes(name)) {
+        throw new ZHubError(
+          'HUB_ERR_SERVICE_LOAD',
+          `${path} exports '${name}', which another module or the hub already provides`,
+        );
+      }
+    }
+    const retired: HubService[] = [];
+    for (const [key, svc] of this.instances) {
+      if (before.includes(svc.name)) {
+        this.instances.delete(key);
+        retired.push(svc);
+      }
+    }
+    for (const name of before) this.classes.delete(name);
+    for (const { Class, name } of named) this.register(Class, name);
+    this.fromModule.set(
+      path,
+      named.map((n) => n.name),
+    );
+    await this.closeAll(retired);
+    return { names: named.map((n) => n.name), retired };
   }
 
   has(name: string): boolean {
@@ -142,13 +211,18 @@ export class ServiceRegistry {
   }
 
   async close(): Promise<void> {
-    for (const svc of this.instances.values()) {
+    const all = [...this.instances.values()];
+    this.instances.clear();
+    await this.closeAll(all);
+  }
+
+  private async closeAll(services: HubService[]): Promise<void> {
+    for (const svc of services) {
       try {
         await svc.close();
       } catch (err) {
         this.log.error({ err, service: svc.name, monitor: svc.monitor }, 'service close failed');
       }
     }
-    this.instances.clear();
   }
 }

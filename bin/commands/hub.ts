@@ -29,6 +29,7 @@ function hubOptions(cmd: Command): Command {
     )
     .option('--users <file>', 'users file (<data>/hubpasswd.json)')
     .option('--services <dir...>', 'extra folders of service modules to load')
+    .option('--watch', 'reload a changed service module without restarting the hub')
     .option('--monitors <name...>', 'monitors (collectors) to create if missing (localhost)')
     .option('--tracebacks', 'send error stacks to daemons (debugging only)')
     .option(
@@ -59,6 +60,7 @@ async function resolveConfig(cmd: Command): Promise<HubConfig> {
     'workers',
     'users',
     'services',
+    'watch',
     'monitors',
     'tracebacks',
     'localCollector',

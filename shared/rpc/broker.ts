@@ -210,7 +210,7 @@ export class Broker implements RefOwnerLink, RefContext {
       return Promise.reject(
         new ZHubError(
           'HUB_ERR_DEAD_REFERENCE',
-          `reference is dead (${ref.released ? 'released' : 'connection closed'}); '${String(method)}' not sent`,
+          `reference is dead (${ref.released ? 'released' : ref.isRevoked ? 'revoked by its owner' : 'connection closed'}); '${String(method)}' not sent`,
         ),
       );
     }
@@ -478,6 +478,8 @@ export class Broker implements RefOwnerLink, RefContext {
         return this.onDecref(m);
       case Op.GOODBYE:
         return this.onGoodbye(m);
+      case Op.REVOKE:
+        return this.onRevoke(m);
       default:
         return this.abort(
           'HUB_ERR_PROTOCOL',
@@ -653,6 +655,30 @@ export class Broker implements RefOwnerLink, RefContext {
     const p = isReqId(id) ? this.pending.take(id) : undefined;
     if (p === undefined) this.stats.unknownAnswers++;
     return p;
+  }
+
+  /**
+   * Stops exporting `obj` on this connection and tells the peer, whose reference to it dies
+   * (its disconnect callbacks run). Calls to it that arrive after are refused as for any
+   * unknown id. Answers whether the peer held a reference to it.
+   */
+  revoke(obj: Referenceable): boolean {
+    const id = this.exportIds.get(obj);
+    if (id === undefined || this._closed) return false;
+    this.exportIds.delete(obj);
+    this.exportsById.delete(id);
+    this.enqueue(JSON.stringify([Op.REVOKE, id]));
+    return true;
+  }
+
+  private onRevoke(m: unknown[]): void {
+    const [, id] = m;
+    if (!isObjId(id) || id === 0)
+      return this.abort('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'malformed revoke');
+    const ref = this.imports.get(id);
+    if (ref === undefined) return;
+    this.imports.delete(id);
+    ref.revoked();
   }
 
   private onDecref(m: unknown[]): void {

@@ -17,6 +17,11 @@ export const Op = {
   DECREF: 4,
   /** `[5, code, message]`: why the sender is about to close. */
   GOODBYE: 5,
+  /**
+   * `[6, objectId]`: the sender no longer exports that object (a service module was reloaded):
+   * the receiver's reference to it is dead from now on, as if its connection had dropped.
+   */
+  REVOKE: 6,
 } as const;
 
 /** WebSocket close codes zhub uses (1xxx from RFC 6455, 4xxx application-defined). */

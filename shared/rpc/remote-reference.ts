@@ -27,6 +27,8 @@ export class RemoteReference {
   receipts = 1;
   /** @internal */
   released = false;
+  /** True once the owner stopped exporting the object (a reloaded service): it is dead. */
+  isRevoked = false;
 
   /** @internal */
   constructor(
@@ -49,14 +51,14 @@ export class RemoteReference {
     return this.link.callRef(this, method, args, options) as Promise<T>;
   }
 
-  /** True once the connection has closed or the reference was released. */
+  /** True once the connection has closed, or the reference was released or revoked. */
   get isDead(): boolean {
-    return this.released || this.link.closed;
+    return this.released || this.isRevoked || this.link.closed;
   }
 
-  /** Runs `cb` once when the connection drops (at once if it already has). */
+  /** Runs `cb` once when the connection drops or the owner revokes it (at once if it already has). */
   notifyOnDisconnect(cb: (ref: RemoteReference) => void): void {
-    if (this.link.closed) {
+    if (this.link.closed || this.isRevoked) {
       this.runCallback(cb);
       return;
     }
@@ -69,9 +71,15 @@ export class RemoteReference {
 
   /** Tells the owner this side no longer needs the object; the reference becomes dead. */
   release(): void {
-    if (this.released || this.link.closed) return;
+    if (this.released || this.isRevoked || this.link.closed) return;
     this.released = true;
     this.link.releaseRef(this);
+  }
+
+  /** @internal called by the broker when the owner revoked the object: dead, callbacks run. */
+  revoked(): void {
+    this.isRevoked = true;
+    this.disconnected();
   }
 
   /** @internal called by the broker when the connection is gone. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ZHubError} from '../../shared/index.js';
+import type { ZHubError } from '../../shared/index.js';
 import { argsCheck, defineContract, type ContractArgs } from '../../shared/index.js';
 import { HubService, type Caller } from '../../hub/index.js';
 import { testHub, type TestHub } from '../../testing/index.js';
