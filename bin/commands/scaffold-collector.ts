@@ -89,11 +89,11 @@ ZHUB_PASSWORD=... npx zhub daemon ${kebab} --collector ./dist/src/${kebab}-colle
 \`\`\`
 
 Give a device a datasource of this type (params.name: the name to resolve; default: the
-device's address), for example from a file imported with \`npx zhub device import devices.json\`:
+device's address):
 
-\`\`\`json
-[{ "id": "router-1", "address": "router-1.example",
-   "datasources": [{ "name": "dns", "type": "${kebab}", "interval": 60 }] }]
+\`\`\`sh
+npx zhub device add router-1 --address router-1.example \\
+  --datasource '{"name":"dns","type":"${kebab}","interval":60}'
 \`\`\`
 `,
   };
