@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import type { DeviceConfigPage, TimerHandle } from '../shared/index.js';
-import { ConfigContract, deferredList, FirstError, ZHubError } from '../shared/index.js';
+import {
+  ConfigContract,
+  DEFAULT_COLLECTOR_PROPERTIES,
+  deferredList,
+  FirstError,
+  ZHubError,
+} from '../shared/index.js';
 import type { Collector, DatasourceConfig, DeviceConfig } from './collector.js';
 import { readConfigCache, writeConfigCache } from './config-cache.js';
 import { HubDaemon, type HubDaemonOptions } from './hub-daemon.js';
@@ -26,8 +32,9 @@ class ConfigPull {
   constructor(readonly since: number) {}
 }
 
-const DEFAULT_CYCLE_S = 300;
-const DEFAULT_CONFIG_CYCLE_S = 6 * 3600;
+// The collector's defaults, as the hub fills them in (one definition for both sides).
+const DEFAULT_CYCLE_S = DEFAULT_COLLECTOR_PROPERTIES.cycleInterval;
+const DEFAULT_CONFIG_CYCLE_S = DEFAULT_COLLECTOR_PROPERTIES.configCycleInterval;
 
 /**
  * ZenHub's collector daemon: pulls its monitor's configuration (properties and the device

@@ -1,4 +1,4 @@
-import { RemoteReference, Referenceable, ZHubError } from '../shared/index.js';
+import { AvatarContract, RemoteReference, Referenceable } from '../shared/index.js';
 import type { HubService } from './hub-service.js';
 import type { Session } from './session.js';
 
@@ -13,6 +13,8 @@ export interface ServiceBroker {
  * questions about itself. Its session fixes the caller's identity.
  */
 export class HubAvatar extends Referenceable {
+  /** Arguments checked before a method runs (names, the listener's kind). */
+  static contract = AvatarContract;
   constructor(
     private readonly hub: ServiceBroker,
     private readonly session: Session,
@@ -29,20 +31,11 @@ export class HubAvatar extends Referenceable {
    * the service's listeners until the connection drops.
    */
   async remote_getService(
-    name: unknown,
-    monitor: unknown,
-    listener?: unknown,
+    name: string,
+    monitor: string,
+    listener?: RemoteReference | null,
     options?: unknown,
   ): Promise<HubService> {
-    if (typeof name !== 'string' || typeof monitor !== 'string') {
-      throw new ZHubError(
-        'HUB_ERR_BAD_ARGUMENT',
-        'getService(name, monitor, listener?, options?) needs two strings',
-      );
-    }
-    if (listener !== undefined && listener !== null && !(listener instanceof RemoteReference)) {
-      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'listener must be a Referenceable of the caller');
-    }
     const svc = await this.hub.getService(this.session, name, monitor);
     this.session.monitor = monitor;
     if (listener instanceof RemoteReference) {

@@ -38,6 +38,8 @@ export type {
 } from './contract/contract.js';
 export { argsCheck } from './contract/args-check.js';
 export { AddContract } from './contract/add-contract.js';
+export { AvatarContract } from './contract/avatar-contract.js';
+export type { Whoami } from './contract/avatar-contract.js';
 export { ConfigContract, MAX_KNOWN_IDS } from './contract/config-contract.js';
 export type {
   ConfigListener,

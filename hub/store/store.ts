@@ -6,6 +6,7 @@ import type {
   ModelChange,
 } from '../model/model-schemas.js';
 import type { ModelChanges } from '../model/model-changes.js';
+import type { DeviceDiff as DeviceDiffOf } from '../../shared/index.js';
 import type { EventInput, SampleInput } from '../model/telemetry.js';
 
 /** A value, or a promise of it: SQLite answers at once, PostgreSQL over the network. */
@@ -86,14 +87,8 @@ export interface DeviceStamp {
   bytes: number;
 }
 
-export interface DeviceDiff {
-  new: Device[];
-  updated: Device[];
-  removed: string[];
-  generation: number;
-  /** Hub time when the diff was taken: pass it back as the next `since`. */
-  asOf: number;
-}
+/** The whole-diff pull as the store answers it (devices with their stamps). */
+export type DeviceDiff = DeviceDiffOf<Device>;
 
 export interface IngestResult {
   /** The daemon's high-water mark after this batch: everything up to it is stored. */

@@ -16,11 +16,12 @@ export interface ConfigProperties {
 }
 
 /** `getDeviceConfigs` (the whole-diff pull): what the daemon lacks, what changed, what is gone. */
-export interface DeviceDiff {
-  new: DeviceConfig[];
-  updated: DeviceConfig[];
+export interface DeviceDiff<D = DeviceConfig> {
+  new: D[];
+  updated: D[];
   removed: string[];
   generation: number;
+  /** Hub time when the diff was taken: pass it back as the next `since`. */
   asOf: number;
 }
 

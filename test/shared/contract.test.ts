@@ -119,6 +119,25 @@ describe('a service with a contract', () => {
     expect(instance.ran).toBe(0);
   });
 
+  it("checks the avatar's getService by its contract: the name, the monitor, the listener's kind", async () => {
+    t = await testHub({ services: [InventoryService] });
+    const client = await t.connect();
+    const avatar = client.hub!;
+    await expect(avatar.callRemote('getService', 7, 'localhost')).rejects.toMatchObject({
+      code: 'HUB_ERR_BAD_ARGUMENT',
+      data: { field: 'name' },
+    });
+    await expect(
+      avatar.callRemote('getService', 'InventoryService', 'localhost', { fake: 'listener' }),
+    ).rejects.toMatchObject({
+      code: 'HUB_ERR_BAD_ARGUMENT',
+      message: expect.stringMatching(/listener must be a Referenceable of the caller/),
+    });
+    await expect(
+      avatar.callRemote('getService', 'InventoryService', 'localhost', null),
+    ).resolves.toBeDefined();
+  });
+
   it('checks answers against the contract when the daemon asks', async () => {
     const Lying = defineContract('InventoryService', {
       count: { args: [z.string()], result: z.string() },
