@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { boundaries } from './eslint.boundaries.js';
 
 export default tseslint.config(
   {
@@ -17,6 +18,7 @@ export default tseslint.config(
       // The installed-package consumer: plain JavaScript, run by test/package.
       'test/fixtures/consumer/**',
       'eslint.config.js',
+      'eslint.boundaries.js',
     ],
   },
   js.configs.recommended,
@@ -53,4 +55,5 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  ...boundaries,
 );

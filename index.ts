@@ -48,8 +48,10 @@ export type {
   ResultEntry,
   SampleItem,
 } from './shared/index.js';
-export { buildHub, HubService, UserStore } from './hub/index.js';
-export type { Caller, HubOptions, ServiceClass, ServiceContext, ZHub } from './hub/index.js';
+export { HubService, UserStore } from './hub/index.js';
+export type { Caller, ServiceClass, ServiceContext, ZHub } from './hub/index.js';
+export { buildHub } from './services/index.js';
+export type { HubOptions } from './services/index.js';
 // What a hub's options are made of: limits (defaults in one place), the monitor directory,
 // the store, the logger and the clock.
 export {

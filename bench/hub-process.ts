@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { buildHub, UserStore } from '../hub/index.js';
+import { UserStore } from '../hub/index.js';
+import { buildHub } from '../services/index.js';
 import { fleet } from '../test/support/fleet.js';
 import { BENCH_PASSWORD, BENCH_USER } from './targets.js';
 

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { Client as RpcWsClient, Server as RpcWsServer } from 'rpc-websockets';
 import { WebSocket, WebSocketServer } from 'ws';
 import { connectHub } from '../daemons/index.js';
-import { buildHub, HubService, UserStore } from '../hub/index.js';
+import { HubService, UserStore } from '../hub/index.js';
+import { buildHub } from '../services/index.js';
 import { AddContract, ZHubError } from '../shared/index.js';
 
 export type TargetName = 'raw-ws' | 'rpc-websockets' | 'zhub' | 'zhub-hand-checked';

@@ -21,10 +21,8 @@ import { Hub, type HubCoreOptions } from './hub.js';
 import { ServiceWatch } from './service-watch.js';
 import type { ServiceClass } from './hub-service.js';
 
-export interface HubOptions extends Partial<HubCoreOptions> {
-  /** Register the services in zhub's services/ folder (default true). */
-  builtinServices?: boolean;
-  /** More service classes to register. */
+export interface HubServerOptions extends Partial<HubCoreOptions> {
+  /** The service classes to register (the built-in ones are added by `buildHub` from zhub). */
   services?: ServiceClass[];
   /** Folders of service modules to load (`--services DIR`). */
   servicesDirs?: string[];
@@ -103,9 +101,10 @@ async function usersOf(dataDir: string | undefined, log: Logger): Promise<UserSt
 
 /**
  * Builds a hub: fastify with @fastify/websocket, the daemon endpoint at `/hub`, and the
- * services. Never listens: the caller (main, or a test on 127.0.0.1:0) does.
+ * services it is given (this layer knows no service of its own: `buildHub` from zhub adds the
+ * built-in ones, as fastify's callers register plugins). Never listens: the caller does.
  */
-export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
+export async function buildHubServer(options: HubServerOptions = {}): Promise<ZHub> {
   const log: Logger = options.logger ?? silentLogger();
   const store =
     options.store ??
@@ -122,11 +121,6 @@ export async function buildHub(options: HubOptions = {}): Promise<ZHub> {
     logger: log,
     users: options.users ?? (await usersOf(options.dataDir, log)),
   });
-  if (options.builtinServices !== false) {
-    // Loaded lazily: services/ imports hub/, so a static import here would be a cycle.
-    const { builtinServices } = await import('../services/index.js');
-    for (const Class of builtinServices) hub.registerService(Class);
-  }
   for (const Class of options.services ?? []) hub.registerService(Class);
   await hub.env.store.watchModel?.(hub.env.changes);
   for (const dir of options.servicesDirs ?? []) await hub.registry.loadDirectory(dir);

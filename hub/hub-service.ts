@@ -1,6 +1,20 @@
 import type { Clock, Contract, Logger, RemoteReference } from '../shared/index.js';
 import { brandAcrossCopies, Referenceable } from '../shared/index.js';
 import type { HubEnvironment } from './hub-environment.js';
+import type { HubMetrics } from './hub-metrics.js';
+
+/**
+ * What a service may use of the hub: the store and the few collaborators services need —
+ * not the operators' device model, the sessions or the HTTP side. The hub's environment has
+ * all of it; a service sees only this.
+ */
+export type ServiceEnvironment = Pick<
+  HubEnvironment,
+  'store' | 'changes' | 'heartbeats' | 'ingest' | 'limits' | 'refusals' | 'claims'
+> & {
+  /** The instruments services feed (push latency, items ingested). */
+  metrics: Pick<HubMetrics, 'pushDuration' | 'ingested'>;
+};
 
 /** What the hub gives each service instance. */
 export interface ServiceContext {
@@ -11,8 +25,8 @@ export interface ServiceContext {
   /** A child logger bound to `{ service, monitor }`. */
   log: Logger;
   clock: Clock;
-  /** The store and hub-wide collaborators (model, changes, heartbeats). */
-  env: HubEnvironment;
+  /** The store and the hub-wide collaborators a service uses (changes, heartbeats, ingest…). */
+  env: ServiceEnvironment;
 }
 
 /** The identity of the daemon on the other end of a call (see `static withCaller`). */
@@ -67,7 +81,7 @@ export class HubService extends Referenceable {
   readonly monitor: string;
   readonly log: Logger;
   protected readonly clock: Clock;
-  protected readonly env: HubEnvironment;
+  protected readonly env: ServiceEnvironment;
   readonly listeners: RemoteReference[] = [];
   readonly listenerOptions = new Map<RemoteReference, unknown>();
 

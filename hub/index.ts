@@ -1,10 +1,10 @@
 // The public names of hub/.
-export { buildHub } from './build-hub.js';
-export type { HubOptions, ZHub } from './build-hub.js';
+export { buildHubServer } from './build-hub.js';
+export type { HubServerOptions, ZHub } from './build-hub.js';
 export { Hub } from './hub.js';
 export type { HubCoreOptions } from './hub.js';
 export { daemonKey, HubService, instanceKey } from './hub-service.js';
-export type { Caller, ServiceClass, ServiceContext } from './hub-service.js';
+export type { Caller, ServiceClass, ServiceContext, ServiceEnvironment } from './hub-service.js';
 export { HubAvatar } from './hub-avatar.js';
 export { LoginRoot } from './login-root.js';
 export type { LoginInfo } from './login-root.js';
@@ -12,7 +12,7 @@ export { StaticMonitors } from './monitors.js';
 export type { MonitorDirectory } from './monitors.js';
 export { ServiceRegistry } from './service-registry.js';
 export { Session } from './session.js';
-export { UserStore, USER_NAME } from './auth/users-file.js';
+export { defaultUsersFile, UserStore, USER_NAME, USERS_FILE } from './auth/users-file.js';
 export { LoginLimiter } from './auth/login-limiter.js';
 export { randomPassword } from './auth/password-hash.js';
 export { SqliteStore } from './store/sqlite/sqlite-store.js';
@@ -33,9 +33,7 @@ export type {
   Store,
   StoredEvent,
 } from './store/store.js';
-export { ConfigPush } from './config-push.js';
 export { readDevicePage, type DeviceConfigPage, type PageLimits } from './model/device-pages.js';
-export type { PushStats } from './config-push.js';
 export { DEFAULT_DATA_LIMITS } from './hub-environment.js';
 export type { DataLimits, HubEnvironment } from './hub-environment.js';
 export { DeviceModel, parseOrThrow } from './model/device-model.js';

@@ -1,5 +1,6 @@
 import { HubService, type ServiceContext } from '../hub/index.js';
-import { ConfigPush, readDevicePage } from '../hub/index.js';
+import { readDevicePage } from '../hub/index.js';
+import { ConfigPush } from './config-push.js';
 import { ConfigContract, ZHubError, type RawJson } from '../shared/index.js';
 
 /**

@@ -1,15 +1,10 @@
-// The built-in services, registered by every hub unless told otherwise.
-import type { ServiceClass } from '../hub/index.js';
-import { AddService } from './add-service.js';
-import { ConfigService } from './config-service.js';
-import { EventService } from './event-service.js';
-import { MetricService } from './metric-service.js';
-
-export { AddService, ConfigService, EventService, MetricService };
-
-export const builtinServices: readonly ServiceClass[] = [
-  AddService,
-  ConfigService,
-  EventService,
-  MetricService,
-];
+// The public names of services/: zhub's own services, and the hub built with them.
+export { AddService } from './add-service.js';
+export { ConfigService } from './config-service.js';
+export { ConfigPush } from './config-push.js';
+export type { PushStats } from './config-push.js';
+export { EventService } from './event-service.js';
+export { MetricService } from './metric-service.js';
+export { builtinServices } from './builtin.js';
+export { buildHub } from './build-hub.js';
+export type { HubOptions } from './build-hub.js';

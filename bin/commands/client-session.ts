@@ -13,7 +13,8 @@ export async function openClient(
   let password = flags.password;
   if (flags.embedded) {
     // Loaded here: only an embedded hub needs the hub (and its native SQLite module).
-    const { buildHub, randomPassword, UserStore } = await import('../../hub/index.js');
+    const { randomPassword, UserStore } = await import('../../hub/index.js');
+    const { buildHub } = await import('../../services/index.js');
     const users = new UserStore();
     user = 'embedded';
     password = randomPassword();

@@ -82,7 +82,7 @@ export function hubCommand(): Command {
   );
   return hub.action(async () => {
     const config = await resolveConfig(hub);
-    const { runHub, runHubWorkers } = await import('../../hub/main.js');
+    const { runHub, runHubWorkers } = await import('./run-hub.js');
     if (config.workers > 1 && cluster.isPrimary) {
       await runHubWorkers(config);
       return;

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ZHubError } from '../../shared/index.js';
 import {
@@ -35,6 +35,11 @@ export const USER_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 
 /** The users file's name in a data directory. */
 export const USERS_FILE = 'hubpasswd.json';
+
+/** Where the users file lives when not given: beside the data. */
+export function defaultUsersFile(dataDir: string): string {
+  return resolve(dataDir, USERS_FILE);
+}
 
 /**
  * The hub's credentials (ZenHub's hubpasswd, but holding salted scrypt hashes, never

@@ -3,7 +3,8 @@
 // (buildHub, on loopback) and, round after round, a client that pauses its socket and asks for
 // 200 answers of about 1 MB. Prints one JSON line of figures.
 import { HubClient } from '../../daemons/index.js';
-import { buildHub, UserStore } from '../../hub/index.js';
+import { UserStore } from '../../hub/index.js';
+import { buildHub } from '../../services/index.js';
 
 const gc = (globalThis as unknown as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');

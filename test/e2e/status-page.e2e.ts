@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectHub, type HubClient } from '../../daemons/index.js';
-import { buildHub, UserStore, type ZHub, type SqliteStore } from '../../hub/index.js';
+import { UserStore, type ZHub, type SqliteStore } from '../../hub/index.js';
+import { buildHub } from '../../services/index.js';
 
 const USER = 'operator';
 const PASSWORD = 'operator-password';

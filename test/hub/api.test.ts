@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildHub, UserStore, type ZHub, type SqliteStore } from '../../hub/index.js';
+import { UserStore, type ZHub, type SqliteStore } from '../../hub/index.js';
+import { buildHub } from '../../services/index.js';
 
 const USER = 'ops';
 const PASSWORD = 'ops-password-123';

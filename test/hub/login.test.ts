@@ -207,7 +207,7 @@ describe('users file', () => {
 
 describe('buildHub({ dataDir })', () => {
   it("uses the users file of the data directory, as 'zhub hub' does", async () => {
-    const { buildHub } = await import('../../hub/index.js');
+    const { buildHub } = await import('../../services/index.js');
     const { connectHub } = await import('../../daemons/index.js');
     const dataDir = await mkdtemp(join(tmpdir(), 'zhub-datadir-users-'));
     const { generatedPassword } = await UserStore.open(join(dataDir, 'hubpasswd.json'));

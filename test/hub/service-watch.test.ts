@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectHub, type HubClient } from '../../daemons/index.js';
-import { buildHub, UserStore, type ZHub } from '../../hub/index.js';
+import { UserStore, type ZHub } from '../../hub/index.js';
+import { buildHub } from '../../services/index.js';
 import { Referenceable } from '../../shared/index.js';
 import { eventually } from '../support/until.js';
 

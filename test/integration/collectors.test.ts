@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectorDaemon, HttpCollector, PortCollector } from '../../daemons/index.js';
-import { buildHub, UserStore, type ZHub, type SqliteStore } from '../../hub/index.js';
+import { UserStore, type ZHub, type SqliteStore } from '../../hub/index.js';
+import { buildHub } from '../../services/index.js';
 import { runCli } from '../support/cli.js';
 
 const USER = 'collector';

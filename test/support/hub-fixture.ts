@@ -1,4 +1,5 @@
-import { buildHub, UserStore, type HubOptions, type ZHub } from '../../hub/index.js';
+import { UserStore, type ZHub } from '../../hub/index.js';
+import { buildHub, type HubOptions } from '../../services/index.js';
 import { connectHub, type HubClient, type HubClientOptions } from '../../daemons/index.js';
 
 export const TEST_USER = 'tester';

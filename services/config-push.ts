@@ -1,7 +1,7 @@
 import type { Clock, Logger, RemoteReference, TimerHandle } from '../shared/index.js';
 import { SharedArgs } from '../shared/index.js';
-import type { DataLimits } from './hub-environment.js';
-import type { Device, ModelChange } from './model/model-schemas.js';
+import type { DataLimits } from '../hub/index.js';
+import type { Device, ModelChange } from '../hub/index.js';
 
 /** Listeners whose first batch is started in one turn of the event loop. */
 const LISTENERS_PER_TURN = 8;

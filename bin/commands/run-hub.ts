@@ -1,16 +1,9 @@
 import cluster from 'node:cluster';
-import { resolve } from 'node:path';
-import type { Logger } from '../shared/index.js';
-import { createLogger, ZHubError } from '../shared/index.js';
-import { USERS_FILE, UserStore } from './auth/users-file.js';
-import { buildHub, type ZHub } from './build-hub.js';
-import { PgStore } from './store/postgres/pg-store.js';
-import type { HubConfig } from './config.js';
-
-/** Where the users file lives when not given: beside the data. */
-export function defaultUsersFile(dataDir: string): string {
-  return resolve(dataDir, USERS_FILE);
-}
+import type { Logger } from '../../shared/index.js';
+import { createLogger, ZHubError } from '../../shared/index.js';
+import { defaultUsersFile, PgStore, UserStore, type ZHub } from '../../hub/index.js';
+import type { HubConfig } from '../../hub/config.js';
+import { buildHub } from '../../services/index.js';
 
 /**
  * `zhub hub`: opens (or creates) the users file, builds the hub, listens, and shuts down
