@@ -3,6 +3,7 @@ import type { DeviceConfigPage, TimerHandle } from '../shared/index.js';
 import {
   ConfigContract,
   DEFAULT_COLLECTOR_PROPERTIES,
+  DEFAULT_DAEMON_LIMITS,
   deferredList,
   FirstError,
   ZHubError,
@@ -70,7 +71,7 @@ export class CollectorDaemon extends HubDaemon {
     this.scheduler = new Scheduler({
       clock: this.clock,
       log: this.log,
-      maxConcurrent: opts.maxConcurrent ?? 500,
+      maxConcurrent: opts.maxConcurrent ?? DEFAULT_DAEMON_LIMITS.maxConcurrent,
       ...(opts.random ? { random: opts.random } : {}),
       onMissed: (id) =>
         this.sendEvent({

@@ -1,9 +1,10 @@
+import { TABLE_BOUNDS } from '../shared/index.js';
 import type { DaemonEvent } from '../shared/index.js';
 
 export type { DaemonEvent };
 
 /** Clear keys remembered to suppress repeated clears; forgotten oldest first past this. */
-const MAX_STATES = 100_000;
+const MAX_STATES = TABLE_BOUNDS.eventClearStates;
 
 /**
  * ZenHub's event queue in front of the spool: duplicates raised before the next flush

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Clock, ClientLimits, Contract, Logger, TimerHandle } from '../shared/index.js';
 import {
+  DEFAULT_DAEMON_LIMITS,
   deferredList,
   EventContract,
   FirstError,
@@ -9,6 +10,7 @@ import {
   SharedArgs,
   silentLogger,
   systemClock,
+  TABLE_BOUNDS,
   ZHubError,
 } from '../shared/index.js';
 import { EventQueue, type DaemonEvent } from './event-queue.js';
@@ -24,7 +26,7 @@ import type { Connector } from './ws-connect.js';
 const DUPLICATE_RETRY_MS = 15_000;
 
 /** Staged samples written at once past this many. */
-const STAGE_MAX = 5_000;
+const STAGE_MAX = TABLE_BOUNDS.stagedSamples;
 
 export interface HubDaemonOptions {
   url: string;
@@ -206,7 +208,7 @@ export class HubDaemon extends Referenceable {
     else
       this.stageTimer ??= this.clock.setTimeout(
         () => this.flushSamples(),
-        this.opts.sampleFlushMs ?? 25,
+        this.opts.sampleFlushMs ?? DEFAULT_DAEMON_LIMITS.sampleFlushMs,
       );
   }
 
@@ -451,12 +453,12 @@ export class HubDaemon extends Referenceable {
     this.flushTimer = this.clock.setTimeout(() => {
       this.flushEvents();
       this.scheduleFlush();
-    }, this.opts.eventFlushMs ?? 250);
+    }, this.opts.eventFlushMs ?? DEFAULT_DAEMON_LIMITS.eventFlushMs);
   }
 
   private heartbeat(): void {
     if (!this.services.get('EventService')?.connected) return;
-    const every = this.opts.heartbeatMs ?? 60_000;
+    const every = this.opts.heartbeatMs ?? DEFAULT_DAEMON_LIMITS.heartbeatMs;
     this.service(EventContract)
       .sendHeartbeat(Math.ceil((3 * every) / 1000), this.figures())
       .catch((err: unknown) => this.log.debug({ err }, 'heartbeat not sent'));
@@ -464,7 +466,7 @@ export class HubDaemon extends Referenceable {
 
   private scheduleHeartbeat(): void {
     if (this.stopped) return;
-    const every = this.opts.heartbeatMs ?? 60_000;
+    const every = this.opts.heartbeatMs ?? DEFAULT_DAEMON_LIMITS.heartbeatMs;
     this.heartbeatTimer = this.clock.setTimeout(() => {
       this.heartbeat();
       this.scheduleHeartbeat();

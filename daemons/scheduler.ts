@@ -1,3 +1,4 @@
+import { DEFAULT_DAEMON_LIMITS } from '../shared/index.js';
 import type { Clock, Logger, TimerHandle } from '../shared/index.js';
 import { MinHeap } from './min-heap.js';
 
@@ -61,7 +62,7 @@ export class Scheduler {
   private readonly random: () => number;
 
   constructor(private readonly opts: SchedulerOptions) {
-    this.max = opts.maxConcurrent ?? 500;
+    this.max = opts.maxConcurrent ?? DEFAULT_DAEMON_LIMITS.maxConcurrent;
     this.random = opts.random ?? Math.random;
   }
 

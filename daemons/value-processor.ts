@@ -1,9 +1,10 @@
+import { TABLE_BOUNDS } from '../shared/index.js';
 import type { DaemonEvent } from './event-queue.js';
 import type { CollectedValue, DatasourceConfig, DeviceConfig } from './collector.js';
 import type { Sample } from './hub-daemon.js';
 
 /** Counter readings remembered for rates; forgotten oldest first past this. */
-const MAX_COUNTERS = 1_000_000;
+const MAX_COUNTERS = TABLE_BOUNDS.counterStates;
 
 /**
  * Turns collected values into samples and threshold events: only declared datapoints are kept

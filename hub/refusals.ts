@@ -1,10 +1,11 @@
+import { TABLE_BOUNDS } from '../shared/index.js';
 import type { Clock, Logger } from '../shared/index.js';
 import type { HubMetrics } from './hub-metrics.js';
 import type { RefusedItem } from './model/telemetry.js';
 import { DEAD_LETTER_ITEM_CHARS, type NewDeadLetter, type Store } from './store/store.js';
 
 /** Daemons whose refusal totals the status keeps; the least recently refused forgotten first. */
-const MAX_DAEMONS = 100_000;
+const MAX_DAEMONS = TABLE_BOUNDS.refusalDaemons;
 
 export type IngestKindName = 'event' | 'sample';
 

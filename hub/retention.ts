@@ -1,27 +1,10 @@
-import type { Clock, Logger } from '../shared/index.js';
+import type { Clock, Logger, RetentionOptions } from '../shared/index.js';
+import { DEFAULT_RETENTION } from '../shared/index.js';
 import { PeriodicTask } from './periodic-task.js';
 import type { Store } from './store/store.js';
 
-export interface RetentionOptions {
-  /** Samples older than this are deleted (default 7 days). */
-  metricsDays: number;
-  /** How often a purge round runs (default 60 s). */
-  everyMs: number;
-  /** Work per transaction: rounds yield to the event loop between chunks (default 5,000). */
-  chunk: number;
-  /** How often fresh samples are compacted (default 5 s). */
-  compactEveryMs: number;
-  /** Samples compacted per transaction (default 100,000). */
-  compactChunk: number;
-}
-
-export const DEFAULT_RETENTION: RetentionOptions = {
-  metricsDays: 7,
-  everyMs: 60_000,
-  chunk: 5_000,
-  compactEveryMs: 5_000,
-  compactChunk: 100_000,
-};
+export { DEFAULT_RETENTION } from '../shared/index.js';
+export type { RetentionOptions } from '../shared/index.js';
 
 /**
  * The store's upkeep: compacts fresh samples into their query layout, and deletes samples

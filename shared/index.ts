@@ -7,8 +7,26 @@ export { drive, driveLater, Driver, ShortCircuit } from './async/driver.js';
 export type { DriveGenerator } from './async/driver.js';
 export { ERROR_CODES, RemoteError, ZHubError, isExpectedError } from './errors.js';
 export type { ErrorCode, ZHubErrorOptions } from './errors.js';
-export { DEFAULT_CLIENT_LIMITS, DEFAULT_HUB_LIMITS, DEFAULT_RPC_LIMITS } from './limits.js';
-export type { ClientLimits, HubLimits, RpcLimits } from './limits.js';
+export {
+  DEFAULT_CLIENT_LIMITS,
+  DEFAULT_DAEMON_LIMITS,
+  DEFAULT_DATA_LIMITS,
+  DEFAULT_HUB_LIMITS,
+  DEFAULT_RETENTION,
+  DEFAULT_RPC_LIMITS,
+  DEFAULT_SENDER,
+  TABLE_BOUNDS,
+} from './limits.js';
+export type {
+  ClientLimits,
+  DaemonLimits,
+  DataLimits,
+  HubLimits,
+  PageLimits,
+  RetentionOptions,
+  RpcLimits,
+  SenderOptions,
+} from './limits.js';
 export {
   checkEventBody,
   checkSampleBody,

@@ -81,3 +81,130 @@ export const DEFAULT_CLIENT_LIMITS: Readonly<ClientLimits> = Object.freeze({
   reconnectMaxMs: 30_000,
   connectTimeoutMs: 15_000,
 });
+
+/** Bounds of one page of the config pull (see DataLimits). */
+export interface PageLimits {
+  /** Whole devices in one page. */
+  pullPageDevices: number;
+  /** Bytes of device bodies in one page (a single larger device still goes alone). */
+  pullPageBytes: number;
+  /** Ids looked at for one page (unchanged devices travel as ids only). */
+  pullPageIds: number;
+}
+
+export interface DataLimits extends PageLimits {
+  /** Items accepted in one sendEvents / writeMetrics batch. */
+  maxBatchItems: number;
+  /** Config pushes wait this long to coalesce changes (ms). */
+  pushDelayMs: number;
+  /** Devices per pushed batch: keeps each encode and send short. */
+  pushBatchDevices: number;
+  /** Pushed batches queued per listener before it is sent a full-reload notice instead. */
+  maxPushBacklog: number;
+  /** Ingest batches waiting for the next group commit; more are refused (HUB_ERR_STORE, retryable). */
+  maxIngestQueue: number;
+  /** Dead letters (refused items) kept; past it the oldest are deleted and counted. */
+  maxDeadLetters: number;
+}
+
+export const DEFAULT_DATA_LIMITS: Readonly<DataLimits> = Object.freeze({
+  maxBatchItems: 10_000,
+  pushDelayMs: 200,
+  pushBatchDevices: 500,
+  maxPushBacklog: 64,
+  maxIngestQueue: 10_000,
+  maxDeadLetters: 10_000,
+  pullPageDevices: 500,
+  // Under V8's large-object size (about 128 KB) with the frame around it: a page's strings
+  // then die young, and serving 100,000 devices causes no old-generation collections (with
+  // 512 KiB pages the hub stalled up to 67-101 ms in them; with 96 KiB, 16 ms).
+  pullPageBytes: 96 * 1024,
+  pullPageIds: 5_000,
+});
+
+export interface RetentionOptions {
+  /** Samples older than this are deleted (default 7 days). */
+  metricsDays: number;
+  /** How often a purge round runs (default 60 s). */
+  everyMs: number;
+  /** Work per transaction: rounds yield to the event loop between chunks (default 5,000). */
+  chunk: number;
+  /** How often fresh samples are compacted (default 5 s). */
+  compactEveryMs: number;
+  /** Samples compacted per transaction (default 100,000). */
+  compactChunk: number;
+}
+
+export const DEFAULT_RETENTION: Readonly<RetentionOptions> = Object.freeze({
+  metricsDays: 7,
+  everyMs: 60_000,
+  chunk: 5_000,
+  compactEveryMs: 5_000,
+  compactChunk: 100_000,
+});
+
+export interface SenderOptions {
+  /** Items per batch (default 1,000). */
+  batchSize: number;
+  /** Batches awaiting acknowledgement at once (default 4). */
+  maxInFlight: number;
+  /** A partial batch waits at most this long for more items (default 1 s). */
+  flushIntervalMs: number;
+  /** Pause before sending again after a failed batch (default 1 s). */
+  retryMs: number;
+}
+
+export const DEFAULT_SENDER: Readonly<SenderOptions> = Object.freeze({
+  batchSize: 1_000,
+  maxInFlight: 4,
+  flushIntervalMs: 1_000,
+  retryMs: 1_000,
+});
+
+/** A daemon's own timings and bounds (HubDaemonOptions, CollectorDaemonOptions, the spool). */
+export interface DaemonLimits {
+  /** Heartbeat period; the hub is told to expect the next within 3 periods. */
+  heartbeatMs: number;
+  /** Queued events go to the spool this often. */
+  eventFlushMs: number;
+  /** Samples wait at most this long in memory before one spool transaction. */
+  sampleFlushMs: number;
+  /** Collection tasks running at once; the rest wait in order. */
+  maxConcurrent: number;
+  /** Items the spool holds at most; past it the spool's overflow policy applies. */
+  spoolMaxEntries: number;
+  /** When the spool is full: `drop-oldest` (counted as dropped) or `block` (HUB_ERR_SPOOL_FULL, counted as refused). */
+  spoolOverflow: 'drop-oldest' | 'block';
+}
+
+export const DEFAULT_DAEMON_LIMITS: Readonly<DaemonLimits> = Object.freeze({
+  heartbeatMs: 60_000,
+  eventFlushMs: 250,
+  sampleFlushMs: 25,
+  maxConcurrent: 500,
+  spoolMaxEntries: 5_000_000,
+  spoolOverflow: 'drop-oldest',
+});
+
+/**
+ * Bounds of the tables zhub keeps in memory that are not options, each with its overflow
+ * policy: none can grow with what a peer sends.
+ */
+export const TABLE_BOUNDS = Object.freeze({
+  /** Event queue: clear states remembered to suppress repeated clears; the oldest forgotten. */
+  eventClearStates: 100_000,
+  /** Value processor: counters remembered for rates; the oldest forgotten (its next value starts afresh). */
+  counterStates: 1_000_000,
+  /** Samples staged in a daemon before one spool write; past it they are written at once. */
+  stagedSamples: 5_000,
+  /** Users file: successful logins remembered (to skip scrypt); the oldest forgotten. */
+  rememberedLogins: 10_000,
+  /** Refusals: daemons with refusal figures; the oldest forgotten. */
+  refusalDaemons: 100_000,
+  /** HTTP API: credentials checked recently; the oldest forgotten. */
+  apiAuthCache: 1_000,
+  /** Status page sessions; the oldest ended. */
+  webSessions: 10_000,
+  /** Stores: series ids cached; the cache is cleared when full. */
+  seriesCache: 1_000_000,
+});

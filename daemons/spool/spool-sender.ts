@@ -1,4 +1,5 @@
-import type { Clock, Logger, TimerHandle } from '../../shared/index.js';
+import type { Clock, Logger, SenderOptions, TimerHandle } from '../../shared/index.js';
+import { DEFAULT_SENDER } from '../../shared/index.js';
 import type { Spool, Stream } from './spool.js';
 
 /**
@@ -8,23 +9,8 @@ import type { Spool, Stream } from './spool.js';
  */
 export type SendBatch = (items: string, after: number) => Promise<{ ack: number }>;
 
-export interface SenderOptions {
-  /** Items per batch (default 1,000). */
-  batchSize: number;
-  /** Batches awaiting acknowledgement at once (default 4). */
-  maxInFlight: number;
-  /** A partial batch waits at most this long for more items (default 1 s). */
-  flushIntervalMs: number;
-  /** Pause before sending again after a failed batch (default 1 s). */
-  retryMs: number;
-}
-
-export const DEFAULT_SENDER: SenderOptions = {
-  batchSize: 1_000,
-  maxInFlight: 4,
-  flushIntervalMs: 1_000,
-  retryMs: 1_000,
-};
+export { DEFAULT_SENDER } from '../../shared/index.js';
+export type { SenderOptions } from '../../shared/index.js';
 
 export interface SenderStats {
   batchesSent: number;

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Clock } from '../../shared/index.js';
-import { systemClock, ZHubError } from '../../shared/index.js';
+import { DEFAULT_DAEMON_LIMITS, systemClock, ZHubError } from '../../shared/index.js';
 
 export type Stream = 'events' | 'metrics';
 
@@ -76,8 +76,8 @@ export class Spool {
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS identity (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
-    this.maxEntries = opts.maxEntries ?? 5_000_000;
-    this.overflow = opts.overflow ?? 'drop-oldest';
+    this.maxEntries = opts.maxEntries ?? DEFAULT_DAEMON_LIMITS.spoolMaxEntries;
+    this.overflow = opts.overflow ?? DEFAULT_DAEMON_LIMITS.spoolOverflow;
     this.clock = opts.clock ?? systemClock;
     this.q = {
       insert: this.db.prepare('INSERT INTO entries(seq, stream, at, item) VALUES (?, ?, ?, ?)'),

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { ZHubError } from '../../shared/index.js';
+import { TABLE_BOUNDS, ZHubError } from '../../shared/index.js';
 import {
   hashPassword,
   randomPassword,
@@ -28,7 +28,7 @@ const fileSchema = z.object({
 });
 
 /** Successful logins remembered (see UserStore.verified). */
-const MAX_REMEMBERED = 10_000;
+const MAX_REMEMBERED = TABLE_BOUNDS.rememberedLogins;
 
 /** User names: what an operator can type and a log line can show safely. */
 export const USER_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;

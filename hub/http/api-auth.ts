@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../shared/index.js';
-import { ZHubError } from '../../shared/index.js';
+import { TABLE_BOUNDS, ZHubError } from '../../shared/index.js';
 import type { LoginLimiter } from '../auth/login-limiter.js';
 import type { UserStore } from '../auth/users-file.js';
 import { cookie, SESSION_COOKIE, WebSessions } from './web-sessions.js';
 
-const CACHE_MAX = 1_000;
+const CACHE_MAX = TABLE_BOUNDS.apiAuthCache;
 const CACHE_TTL_MS = 60_000;
 
 /**

@@ -1,9 +1,10 @@
+import { TABLE_BOUNDS } from '../../shared/index.js';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/index.js';
 
 export const SESSION_COOKIE = 'zhub_session';
 const TTL_MS = 12 * 3600_000;
-const MAX_SESSIONS = 10_000;
+const MAX_SESSIONS = TABLE_BOUNDS.webSessions;
 
 /**
  * Status-page logins: a random token in an HttpOnly, SameSite=Strict cookie, valid for 12

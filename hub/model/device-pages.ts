@@ -1,18 +1,10 @@
 import { z } from 'zod';
-import { RawJson, ZHubError, type DeviceConfigPage } from '../../shared/index.js';
+import { RawJson, ZHubError, type DeviceConfigPage, type PageLimits } from '../../shared/index.js';
 
 export type { DeviceConfigPage };
 import type { ModelStore } from '../store/store.js';
 
-/** Bounds of one page of the config pull (see DataLimits). */
-export interface PageLimits {
-  /** Whole devices in one page. */
-  pullPageDevices: number;
-  /** Bytes of device bodies in one page (a single larger device still goes alone). */
-  pullPageBytes: number;
-  /** Ids looked at for one page (unchanged devices travel as ids only). */
-  pullPageIds: number;
-}
+export type { PageLimits } from '../../shared/index.js';
 
 const cursorSchema = z.object({
   v: z.literal(1),

@@ -1,3 +1,4 @@
+import { TABLE_BOUNDS } from '../../../shared/index.js';
 import type { Pool, PoolClient } from 'pg';
 import type { SampleInput } from '../../model/telemetry.js';
 import type { IngestResult, MetricPoint, MetricQuery, MetricStore } from '../store.js';
@@ -5,7 +6,7 @@ import { ingestWithMark, transaction, type SerialByKey } from './pg-tx.js';
 
 const DAY_MS = 86_400_000;
 /** Series ids cached in memory; forgotten wholesale past this many. */
-const SERIES_CACHE_MAX = 1_000_000;
+const SERIES_CACHE_MAX = TABLE_BOUNDS.seriesCache;
 
 const partitionName = (day: number): string =>
   `samples_d${new Date(day * DAY_MS).toISOString().slice(0, 10).replace(/-/g, '')}`;

@@ -1,10 +1,11 @@
+import { TABLE_BOUNDS } from '../../../shared/index.js';
 import type { Database, Statement } from 'better-sqlite3';
 import type { SampleInput } from '../../model/telemetry.js';
 import type { IngestResult, MetricPoint, MetricQuery, MetricStore } from '../store.js';
 import type { DeliveryMarks } from './delivery-marks.js';
 
 /** Series ids cached in memory; forgotten wholesale past this many (they are cheap to look up again). */
-const SERIES_CACHE_MAX = 1_000_000;
+const SERIES_CACHE_MAX = TABLE_BOUNDS.seriesCache;
 /** Longest time one chunk covers. */
 const CHUNK_SPAN_MS = 3_600_000;
 
