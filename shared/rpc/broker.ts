@@ -1,22 +1,29 @@
+// The protocol engine of one connection, about 550 lines on purpose: its state machine
+// (hello and handshake deadline, the message switch, calls and their pending table, answers,
+// goodbye, close and teardown) reads best whole. What is not that machine lives beside it:
+// frame packing and back-pressure (frame-writer.ts), frame checks (frame-reader.ts), the
+// reference tables (ref-table.ts), serving calls (call-dispatch.ts), message text
+// (message-text.ts), the value codec (value-codec.ts).
 import type { Logger } from 'pino';
-import { isThenable } from '../async/failure.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { ErrorCode } from '../errors.js';
-import { isExpectedError, ZHubError } from '../errors.js';
+import { ZHubError } from '../errors.js';
 import { DEFAULT_RPC_LIMITS, type RpcLimits } from '../limits.js';
 import { silentLogger } from '../logger.js';
-import { fromErrorRecord, toErrorRecord } from './error-record.js';
+import { fromErrorRecord } from './error-record.js';
 import { hasProtoKey, readFrame } from './frame-reader.js';
 import { PendingCalls, type Pending } from './pending-calls.js';
-import { CloseCode, Op, PROTOCOL_VERSION, RefOwner } from './protocol.js';
+import { CallDispatcher, type CallObserver } from './call-dispatch.js';
+import { FrameWriter } from './frame-writer.js';
+import { CloseCode, isObjId, isReqId, Op, PROTOCOL_VERSION, RefOwner } from './protocol.js';
 import type { Referenceable } from './referenceable.js';
-import { remoteMethodsOf, type RemoteMethod } from './referenceable.js';
+import { RefTable } from './ref-table.js';
 import { RemoteReference, type CallOptions, type RefOwnerLink } from './remote-reference.js';
 import type { Transport } from './transport.js';
-import { RawJson } from './raw-json.js';
 import { SharedArgs } from './shared-args.js';
-import { decodeValue, encodeValue, type RefContext } from './value-codec.js';
+import { answerText, callText, errorText } from './message-text.js';
+import { decodeValue, type RefContext } from './value-codec.js';
 
 export interface BrokerOptions {
   transport: Transport;
@@ -33,11 +40,7 @@ export interface BrokerOptions {
   observer?: CallObserver;
 }
 
-/** Told when this side starts serving a call, and how it ended and how long it took. */
-export interface CallObserver {
-  start(target: Referenceable, method: string): void;
-  end(target: Referenceable, method: string, ok: boolean, seconds: number): void;
-}
+export type { CallObserver };
 
 export interface CloseInfo {
   code: number;
@@ -58,9 +61,6 @@ export interface BrokerStats {
   framesIn: number;
   framesOut: number;
 }
-
-const isReqId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
-const isObjId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 /**
  * The symmetric broker (PB's Broker): one class on both the hub and the daemon. It owns the
@@ -85,21 +85,12 @@ export class Broker implements RefOwnerLink, RefContext {
   private readonly log: Logger;
   private readonly limits: RpcLimits;
   private readonly tracebacks: boolean;
-  private readonly rootObject: Referenceable | undefined;
-  private readonly caller: unknown;
-  private readonly observer: CallObserver | undefined;
   private readonly pending: PendingCalls;
-  private readonly exportsById = new Map<number, { obj: Referenceable; sent: number }>();
-  private readonly exportIds = new Map<Referenceable, number>();
-  private readonly imports = new Map<number, RemoteReference>();
+  private readonly refs: RefTable;
+  private readonly writer: FrameWriter;
+  private readonly dispatcher: CallDispatcher;
   private readonly closeListeners = new Set<(info: CloseInfo) => void>();
-  private readonly maxPackChars: number;
   private nextCallId = 1;
-  private nextExportId = 1;
-  private serving = 0;
-  private outbox: string[] = [];
-  private outboxChars = 0;
-  private flushScheduled = false;
   private peerHello = false;
   private goodbye: ZHubError | undefined;
   private closeInfo: CloseInfo | undefined;
@@ -113,10 +104,26 @@ export class Broker implements RefOwnerLink, RefContext {
     this.log = opts.logger ?? silentLogger();
     this.limits = { ...DEFAULT_RPC_LIMITS, ...opts.limits };
     this.tracebacks = opts.tracebacks ?? false;
-    this.rootObject = opts.root;
-    this.caller = opts.caller;
-    this.observer = opts.observer;
-    this.maxPackChars = Math.floor(this.limits.maxFrameBytes / 3);
+    this.refs = new RefTable(opts.root, this.limits.maxExportedRefs);
+    this.writer = new FrameWriter(this.transport, this.limits, this.stats, (queued) =>
+      this.peerStalled(queued),
+    );
+    this.dispatcher = new CallDispatcher(
+      {
+        refs: this.refs,
+        remoteAddress: this.transport.remoteAddress,
+        answer: (id, value) => this.answer(id, value),
+        sendError: (id, err) => this.sendError(id, err),
+        decodePayload: (json, meta, suspicious) => this.decodePayload(json, meta, suspicious),
+        protocolError: (message) =>
+          this.abort('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, message),
+      },
+      this.limits,
+      this.stats,
+      opts.caller,
+      opts.observer,
+      this.log,
+    );
     this.pending = new PendingCalls(this.clock, (_id, p) =>
       p.reject(
         new ZHubError('HUB_ERR_TIMEOUT', `no answer to '${p.method}' within the deadline`, {
@@ -157,7 +164,7 @@ export class Broker implements RefOwnerLink, RefContext {
 
   /** Calls being served for the peer right now. */
   get inFlight(): number {
-    return this.serving;
+    return this.dispatcher.serving;
   }
 
   /** Our calls awaiting an answer. */
@@ -167,12 +174,7 @@ export class Broker implements RefOwnerLink, RefContext {
 
   /** The peer's root object. */
   remoteRoot(): RemoteReference {
-    let ref = this.imports.get(0);
-    if (ref === undefined || ref.released) {
-      ref = new RemoteReference(this, 0);
-      this.imports.set(0, ref);
-    }
-    return ref;
+    return this.refs.peerRoot(() => new RemoteReference(this, 0));
   }
 
   /** Runs `cb` once when the connection ends (at once if it already has). */
@@ -184,7 +186,7 @@ export class Broker implements RefOwnerLink, RefContext {
   /** Closes the connection cleanly; pending calls reject at once with HUB_ERR_CONNECTION_LOST. */
   close(code: number = CloseCode.NORMAL, reason = 'closing', error?: ZHubError): void {
     if (this._closed) return;
-    this.flushNow();
+    this.writer.flushNow();
     this.transport.close(code, reason);
     this.teardown(code, reason, error);
   }
@@ -251,13 +253,8 @@ export class Broker implements RefOwnerLink, RefContext {
         text = `${head.slice(1)}${shared.json}]`;
         return this.send(id, text, method, opts);
       }
-      const enc = encodeValue(args, this.limits.maxDepth, this);
-      text = JSON.stringify(
-        enc.meta === undefined
-          ? [Op.CALL, id, target, method, enc.json]
-          : [Op.CALL, id, target, method, enc.json, enc.meta],
-      );
-      this.checkSize(text, `call to '${method}'`);
+      text = callText(id, target, method, args, this.limits.maxDepth, this);
+      this.writer.checkSize(text, `call to '${method}'`);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -277,16 +274,7 @@ export class Broker implements RefOwnerLink, RefContext {
     const timeout = opts.timeoutMs ?? this.limits.callTimeoutMs;
     return new Promise((resolve, reject) => {
       this.pending.add(id, { resolve, reject, deadline: this.clock.now() + timeout, method });
-      // What is queued goes first, so the peer sees messages in the order they were made.
-      this.flushNow();
-      if (this._closed) return;
-      this.stats.framesOut++;
-      (this.transport.sendParts as (parts: (string | Buffer)[]) => void)([
-        head,
-        shared.buffer,
-        ']]',
-      ]);
-      this.checkSendBuffer();
+      if (!this._closed) this.writer.sendParts([head, shared.buffer, ']]']);
     });
   }
 
@@ -304,14 +292,8 @@ export class Broker implements RefOwnerLink, RefContext {
     if (this._closed) return;
     let text: string;
     try {
-      if (value instanceof RawJson) text = `[${Op.ANSWER},${id},${value.json}]`;
-      else {
-        const enc = encodeValue(value, this.limits.maxDepth, this);
-        text = JSON.stringify(
-          enc.meta === undefined ? [Op.ANSWER, id, enc.json] : [Op.ANSWER, id, enc.json, enc.meta],
-        );
-      }
-      this.checkSize(text, 'answer');
+      text = answerText(id, value, this.limits.maxDepth, this);
+      this.writer.checkSize(text, 'answer');
     } catch (err) {
       this.sendError(id, err);
       return;
@@ -322,114 +304,25 @@ export class Broker implements RefOwnerLink, RefContext {
   private sendError(id: number, err: unknown): void {
     if (this._closed) return;
     this.stats.errorsSent++;
-    const record = toErrorRecord(err, this.tracebacks);
-    let meta: unknown;
-    if (record.data !== undefined) {
-      try {
-        const enc = encodeValue(record.data, this.limits.maxDepth, this);
-        record.data = enc.json;
-        meta = enc.meta;
-      } catch {
-        delete record.data;
-      }
-    }
-    let text = JSON.stringify(
-      meta === undefined ? [Op.ERROR, id, record] : [Op.ERROR, id, record, meta],
+    this.enqueue(
+      errorText(id, err, this.tracebacks, this.limits.maxDepth, this, (t) => this.writer.tooBig(t)),
     );
-    if (this.tooBig(text)) {
-      text = JSON.stringify([
-        Op.ERROR,
-        id,
-        { ...record, message: record.message.slice(0, 1000), data: undefined, stack: undefined },
-      ]);
-    }
-    this.enqueue(text);
-  }
-
-  private checkSize(text: string, what: string): void {
-    if (this.tooBig(text)) {
-      throw new ZHubError(
-        'HUB_ERR_TOO_LARGE',
-        `${what} exceeds the ${this.limits.maxFrameBytes}-byte frame limit`,
-        {
-          data: { limit: this.limits.maxFrameBytes },
-        },
-      );
-    }
-  }
-
-  private tooBig(text: string): boolean {
-    const room = this.limits.maxFrameBytes - 2; // the frame's own brackets
-    if (text.length * 3 <= room) return false;
-    return text.length > room || Buffer.byteLength(text) > room;
   }
 
   private enqueue(text: string): void {
+    if (!this._closed) this.writer.enqueue(text);
+  }
+
+  /** The peer stopped reading: the connection is closed (HUB_ERR_SEND_BUFFER_FULL). */
+  private peerStalled(queued: number): void {
     if (this._closed) return;
-    this.outbox.push(text);
-    this.outboxChars += text.length;
-    // Many large answers in one turn: send (and check the bound) before they pile up here.
-    if (this.outboxChars + this.transport.bufferedAmount > this.limits.maxSendBufferBytes) {
-      this.flushNow();
-      return;
-    }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(() => this.flushNow());
-    }
-  }
-
-  private flushNow(): void {
-    this.flushScheduled = false;
-    if (this.outbox.length === 0) return;
-    const out = this.outbox;
-    const chars = this.outboxChars;
-    this.outbox = [];
-    this.outboxChars = 0;
-    if (this._closed) return;
-    if (chars + out.length + 1 <= this.maxPackChars || out.length === 1) {
-      this.sendFrame(out.length === 1 ? `[${out[0]}]` : `[${out.join(',')}]`);
-    } else {
-      let start = 0;
-      let size = 0;
-      for (let i = 0; i < out.length; i++) {
-        const len = (out[i] as string).length + 1;
-        if (i > start && size + len > this.maxPackChars) {
-          this.sendFrame(`[${out.slice(start, i).join(',')}]`);
-          if (this.checkSendBuffer()) return;
-          start = i;
-          size = 0;
-        }
-        size += len;
-      }
-      this.sendFrame(`[${out.slice(start).join(',')}]`);
-    }
-    this.checkSendBuffer();
-  }
-
-  /** Closes the connection when its peer stopped reading; answers whether it did. */
-  private checkSendBuffer(): boolean {
-    if (this._closed) return true;
-    if (this.transport.bufferedAmount > this.limits.maxSendBufferBytes) {
-      const msg = `peer stopped reading: ${this.transport.bufferedAmount} bytes queued`;
-      this.log.warn(
-        { peer: this.remoteAddress, queued: this.transport.bufferedAmount },
-        'closing a connection whose peer stopped reading',
-      );
-      this.transport.terminate();
-      this.teardown(
-        CloseCode.SEND_BUFFER_FULL,
-        msg,
-        new ZHubError('HUB_ERR_SEND_BUFFER_FULL', msg),
-      );
-      return true;
-    }
-    return false;
-  }
-
-  private sendFrame(frame: string): void {
-    this.stats.framesOut++;
-    this.transport.send(frame);
+    const msg = `peer stopped reading: ${queued} bytes queued`;
+    this.log.warn(
+      { peer: this.remoteAddress, queued },
+      'closing a connection whose peer stopped reading',
+    );
+    this.transport.terminate();
+    this.teardown(CloseCode.SEND_BUFFER_FULL, msg, new ZHubError('HUB_ERR_SEND_BUFFER_FULL', msg));
   }
 
   // ---- incoming ------------------------------------------------------------------------------
@@ -469,7 +362,7 @@ export class Broker implements RefOwnerLink, RefContext {
     }
     switch (op) {
       case Op.CALL:
-        return this.onCall(m, suspicious);
+        return this.dispatcher.onCall(m, suspicious);
       case Op.ANSWER:
         return this.onAnswer(m, suspicious);
       case Op.ERROR:
@@ -502,121 +395,6 @@ export class Broker implements RefOwnerLink, RefContext {
     if (this.handshakeTimer !== undefined) this.clock.clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
     this.readyResolve();
-  }
-
-  private onCall(m: unknown[], suspicious: boolean): void {
-    const id = m[1];
-    if (!isReqId(id))
-      return this.abort(
-        'HUB_ERR_PROTOCOL',
-        CloseCode.PROTOCOL_ERROR,
-        'call without a valid request id',
-      );
-    if (this.serving >= this.limits.maxInFlight) {
-      this.stats.refusedInFlight++;
-      return this.sendError(
-        id,
-        new ZHubError(
-          'HUB_ERR_TOO_MANY_CALLS',
-          `more than ${this.limits.maxInFlight} calls in flight; retry later`,
-        ),
-      );
-    }
-    const target = m[2];
-    const obj =
-      target === 0
-        ? this.rootObject
-        : isObjId(target)
-          ? this.exportsById.get(target)?.obj
-          : undefined;
-    if (obj === undefined) {
-      return this.sendError(
-        id,
-        new ZHubError(
-          'HUB_ERR_NO_SUCH_OBJECT',
-          `no object with id ${String(target).slice(0, 30)} on this connection`,
-        ),
-      );
-    }
-    const name = m[3];
-    const method = typeof name === 'string' ? remoteMethodsOf(obj)?.get(name) : undefined;
-    if (method === undefined) {
-      const shown = typeof name === 'string' ? `'${name.slice(0, 100)}'` : `of type ${typeof name}`;
-      return this.sendError(
-        id,
-        new ZHubError(
-          'HUB_ERR_NO_SUCH_METHOD',
-          `${obj.constructor.name} has no remote method ${shown}`,
-        ),
-      );
-    }
-    let args: unknown;
-    try {
-      args = this.decodePayload(m[4], m[5], suspicious);
-    } catch (err) {
-      return this.sendError(id, err);
-    }
-    if (!Array.isArray(args))
-      return this.sendError(
-        id,
-        new ZHubError('HUB_ERR_BAD_MESSAGE', 'call arguments must be an array'),
-      );
-    this.invoke(id, obj, name as string, method, args);
-  }
-
-  private invoke(
-    id: number,
-    obj: Referenceable,
-    name: string,
-    method: RemoteMethod,
-    args: unknown[],
-  ): void {
-    this.stats.callsServed++;
-    const observer = this.observer;
-    let started = 0;
-    if (observer) {
-      observer.start(obj, name);
-      started = performance.now();
-    }
-    const done = (ok: boolean): void => {
-      if (observer) observer.end(obj, name, ok, (performance.now() - started) / 1000);
-    };
-    let result: unknown;
-    try {
-      if (method.check !== undefined) args = method.check(args);
-      result = method.withCaller
-        ? method.fn.call(obj, this.caller, ...args)
-        : method.fn.apply(obj, args);
-    } catch (err) {
-      this.methodFailed(err, obj, name);
-      done(false);
-      return this.sendError(id, err);
-    }
-    if (!isThenable(result)) {
-      done(true);
-      return this.answer(id, result);
-    }
-    this.serving++;
-    result.then(
-      (value) => {
-        this.serving--;
-        done(true);
-        this.answer(id, value);
-      },
-      (err: unknown) => {
-        this.serving--;
-        this.methodFailed(err, obj, name);
-        done(false);
-        this.sendError(id, err);
-      },
-    );
-  }
-
-  private methodFailed(err: unknown, obj: Referenceable, method: string): void {
-    const where = { target: obj.constructor.name, method, peer: this.remoteAddress };
-    // zhub's own errors are expected conditions; anything else is a bug in the method.
-    if (isExpectedError(err)) this.log.debug({ ...where, code: err.code }, err.message);
-    else this.log.error({ ...where, err }, 'remote method raised an unexpected error');
   }
 
   private onAnswer(m: unknown[], suspicious: boolean): void {
@@ -663,10 +441,9 @@ export class Broker implements RefOwnerLink, RefContext {
    * unknown id. Answers whether the peer held a reference to it.
    */
   revoke(obj: Referenceable): boolean {
-    const id = this.exportIds.get(obj);
-    if (id === undefined || this._closed) return false;
-    this.exportIds.delete(obj);
-    this.exportsById.delete(id);
+    if (this._closed) return false;
+    const id = this.refs.unexport(obj);
+    if (id === undefined) return false;
     this.enqueue(JSON.stringify([Op.REVOKE, id]));
     return true;
   }
@@ -675,23 +452,14 @@ export class Broker implements RefOwnerLink, RefContext {
     const [, id] = m;
     if (!isObjId(id) || id === 0)
       return this.abort('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'malformed revoke');
-    const ref = this.imports.get(id);
-    if (ref === undefined) return;
-    this.imports.delete(id);
-    ref.revoked();
+    this.refs.takeImport(id)?.revoked();
   }
 
   private onDecref(m: unknown[]): void {
     const [, id, count] = m;
     if (!isObjId(id) || !isReqId(count))
       return this.abort('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'malformed decref');
-    const entry = this.exportsById.get(id);
-    if (entry === undefined) return;
-    entry.sent -= count;
-    if (entry.sent <= 0) {
-      this.exportsById.delete(id);
-      this.exportIds.delete(entry.obj);
-    }
+    this.refs.decref(id, count);
   }
 
   private onGoodbye(m: unknown[]): void {
@@ -718,20 +486,7 @@ export class Broker implements RefOwnerLink, RefContext {
         'a reference can only be sent back over the connection it came from',
       );
     }
-    let id = this.exportIds.get(v);
-    if (id === undefined) {
-      if (this.exportsById.size >= this.limits.maxExportedRefs) {
-        throw new ZHubError(
-          'HUB_ERR_TOO_MANY_REFS',
-          `this connection already exports ${this.limits.maxExportedRefs} references`,
-        );
-      }
-      id = this.nextExportId++;
-      this.exportIds.set(v, id);
-      this.exportsById.set(id, { obj: v, sent: 0 });
-    }
-    (this.exportsById.get(id) as { sent: number }).sent++;
-    return [RefOwner.SENDER, id];
+    return [RefOwner.SENDER, this.refs.exportOf(v)];
   }
 
   /** @internal RefContext: an incoming marker becomes a RemoteReference, or our own object. */
@@ -741,33 +496,19 @@ export class Broker implements RefOwnerLink, RefContext {
     }
     const [owner, id] = marker as [unknown, number];
     if (owner === RefOwner.RECEIVER) {
-      const obj = id === 0 ? this.rootObject : this.exportsById.get(id)?.obj;
+      const obj = this.refs.local(id);
       if (obj === undefined)
         throw new ZHubError('HUB_ERR_NO_SUCH_OBJECT', `no object with id ${id} on this connection`);
       return obj;
     }
     if (owner !== RefOwner.SENDER)
       throw new ZHubError('HUB_ERR_BAD_MESSAGE', 'malformed reference marker');
-    const known = this.imports.get(id);
-    if (known !== undefined && !known.released) {
-      known.receipts++;
-      return known;
-    }
-    // The peer's root (id 0) does not count against the cap.
-    if (this.imports.size > this.limits.maxExportedRefs) {
-      throw new ZHubError(
-        'HUB_ERR_TOO_MANY_REFS',
-        'the peer sent more references than this side keeps',
-      );
-    }
-    const ref = new RemoteReference(this, id);
-    this.imports.set(id, ref);
-    return ref;
+    return this.refs.imported(id, () => new RemoteReference(this, id));
   }
 
   /** @internal RefOwnerLink */
   releaseRef(ref: RemoteReference): void {
-    if (this.imports.get(ref.id) === ref) this.imports.delete(ref.id);
+    this.refs.forget(ref);
     if (ref.id !== 0) this.enqueue(JSON.stringify([Op.DECREF, ref.id, ref.receipts]));
   }
 
@@ -794,7 +535,7 @@ export class Broker implements RefOwnerLink, RefContext {
   private teardown(code: number, reason: string, error: ZHubError | undefined): void {
     if (this._closed) return;
     this._closed = true;
-    this.outbox = [];
+    this.writer.stop();
     if (this.handshakeTimer !== undefined) this.clock.clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
     const cause = error ?? this.goodbye;
@@ -816,11 +557,7 @@ export class Broker implements RefOwnerLink, RefContext {
         ),
       ),
     );
-    const refs = [...this.imports.values()];
-    this.imports.clear();
-    this.exportsById.clear();
-    this.exportIds.clear();
-    for (const ref of refs) ref.disconnected();
+    for (const ref of this.refs.clear()) ref.disconnected();
     const info: CloseInfo = { code, reason, error: cause };
     this.closeInfo = info;
     const listeners = [...this.closeListeners];

@@ -52,3 +52,8 @@ export const RefOwner = {
   /** The object lives on the receiver: a reference going home. */
   RECEIVER: 1,
 } as const;
+
+/** A request id: a positive safe integer. */
+export const isReqId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+/** An object id: a non-negative safe integer (0 is the root). */
+export const isObjId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;

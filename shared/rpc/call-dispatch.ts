@@ -1,0 +1,152 @@
+import type { Logger } from 'pino';
+import { isThenable } from '../async/failure.js';
+import { isExpectedError, ZHubError } from '../errors.js';
+import type { RpcLimits } from '../limits.js';
+import { isObjId, isReqId } from './protocol.js';
+import { remoteMethodsOf, type Referenceable, type RemoteMethod } from './referenceable.js';
+import type { RefTable } from './ref-table.js';
+
+/** Told when this side starts serving a call, and how it ended and how long it took. */
+export interface CallObserver {
+  start(target: Referenceable, method: string): void;
+  end(target: Referenceable, method: string, ok: boolean, seconds: number): void;
+}
+
+/** What the dispatcher needs of its connection. */
+export interface DispatchHost {
+  readonly refs: RefTable;
+  readonly remoteAddress: string;
+  answer(id: number, value: unknown): void;
+  sendError(id: number, err: unknown): void;
+  decodePayload(json: unknown, meta: unknown, suspicious: boolean): unknown;
+  /** The peer broke the protocol: the connection is closed. */
+  protocolError(message: string): void;
+}
+
+/**
+ * Serving the peer's calls: a CALL message is checked (request id, the in-flight bound, the
+ * target among this connection's exports, the method in the target class's allow-list, the
+ * arguments' shape and, with a contract, their schemas), then the method runs and its result
+ * or error is answered. Overflow policy: past `maxInFlight` calls being served, a call is
+ * answered at once with HUB_ERR_TOO_MANY_CALLS (counted in `refusedInFlight`).
+ */
+export class CallDispatcher {
+  /** Calls being served (started, not yet answered). */
+  serving = 0;
+
+  constructor(
+    private readonly host: DispatchHost,
+    private readonly limits: RpcLimits,
+    private readonly stats: { callsServed: number; refusedInFlight: number },
+    private readonly caller: unknown,
+    private readonly observer: CallObserver | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  onCall(m: unknown[], suspicious: boolean): void {
+    const host = this.host;
+    const id = m[1];
+    if (!isReqId(id)) return host.protocolError('call without a valid request id');
+    if (this.serving >= this.limits.maxInFlight) {
+      this.stats.refusedInFlight++;
+      return host.sendError(
+        id,
+        new ZHubError(
+          'HUB_ERR_TOO_MANY_CALLS',
+          `more than ${this.limits.maxInFlight} calls in flight; retry later`,
+        ),
+      );
+    }
+    const target = m[2];
+    const obj = isObjId(target) ? host.refs.local(target) : undefined;
+    if (obj === undefined) {
+      return host.sendError(
+        id,
+        new ZHubError(
+          'HUB_ERR_NO_SUCH_OBJECT',
+          `no object with id ${String(target).slice(0, 30)} on this connection`,
+        ),
+      );
+    }
+    const name = m[3];
+    const method = typeof name === 'string' ? remoteMethodsOf(obj)?.get(name) : undefined;
+    if (method === undefined) {
+      const shown = typeof name === 'string' ? `'${name.slice(0, 100)}'` : `of type ${typeof name}`;
+      return host.sendError(
+        id,
+        new ZHubError(
+          'HUB_ERR_NO_SUCH_METHOD',
+          `${obj.constructor.name} has no remote method ${shown}`,
+        ),
+      );
+    }
+    let args: unknown;
+    try {
+      args = host.decodePayload(m[4], m[5], suspicious);
+    } catch (err) {
+      return host.sendError(id, err);
+    }
+    if (!Array.isArray(args))
+      return host.sendError(
+        id,
+        new ZHubError('HUB_ERR_BAD_MESSAGE', 'call arguments must be an array'),
+      );
+    this.invoke(id, obj, name as string, method, args);
+  }
+
+  private invoke(
+    id: number,
+    obj: Referenceable,
+    name: string,
+    method: RemoteMethod,
+    args: unknown[],
+  ): void {
+    this.stats.callsServed++;
+    const host = this.host;
+    const observer = this.observer;
+    let started = 0;
+    if (observer) {
+      observer.start(obj, name);
+      started = performance.now();
+    }
+    const done = (ok: boolean): void => {
+      if (observer) observer.end(obj, name, ok, (performance.now() - started) / 1000);
+    };
+    let result: unknown;
+    try {
+      if (method.check !== undefined) args = method.check(args);
+      result = method.withCaller
+        ? method.fn.call(obj, this.caller, ...args)
+        : method.fn.apply(obj, args);
+    } catch (err) {
+      this.methodFailed(err, obj, name);
+      done(false);
+      return host.sendError(id, err);
+    }
+    if (!isThenable(result)) {
+      done(true);
+      return host.answer(id, result);
+    }
+    this.serving++;
+    result.then(
+      (value) => {
+        this.serving--;
+        done(true);
+        host.answer(id, value);
+      },
+      (err: unknown) => {
+        this.serving--;
+        this.methodFailed(err, obj, name);
+        done(false);
+        host.sendError(id, err);
+      },
+    );
+  }
+
+  private methodFailed(err: unknown, obj: Referenceable, method: string): void {
+    const where = { target: obj.constructor.name, method, peer: this.host.remoteAddress };
+    // zhub's own errors are expected conditions; anything else is a bug in the method.
+    if (isExpectedError(err)) this.log.debug({ ...where, code: err.code }, err.message);
+    else this.log.error({ ...where, err }, 'remote method raised an unexpected error');
+  }
+}
