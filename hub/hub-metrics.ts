@@ -11,6 +11,15 @@ import type { CallObserver, Referenceable } from '../shared/index.js';
 /** Latency buckets (seconds) for RPC calls, store commits and config pushes. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** Figures read when /metrics is scraped. */
+export interface LiveFigures {
+  /** Calls being served on every connection. */
+  inFlight: () => number;
+  /** Connections logged in. */
+  daemons: () => number;
+  connections: () => number;
+}
+
 interface MethodCounts {
   calls: number;
   errors: number;
@@ -46,11 +55,7 @@ export class HubMetrics {
   /** service → method → figures: updated on every served call, so kept cheap (no label hashing). */
   private readonly perMethod = new Map<string, Map<string, MethodCounts>>();
 
-  constructor(gauges: {
-    inFlight: () => number;
-    daemons: () => number;
-    connections: () => number;
-  }) {
+  constructor(gauges: LiveFigures) {
     collectDefaultMetrics({ register: this.registry, prefix: 'zhub_' });
     // RPC figures are kept in plain counters on the call path and turned into metrics only
     // when scraped: prom-client's labelled metrics cost about a microsecond per update.

@@ -24,16 +24,12 @@ import { LoginRoot, type LoginAuthority, type LoginInfo } from './login-root.js'
 import { StoreMonitors, type MonitorDirectory } from './monitors.js';
 import { ServiceRegistry } from './service-registry.js';
 import { Session } from './session.js';
-import { HeartbeatMonitor } from './heartbeats.js';
-import { daemonKey } from './hub-service.js';
-import { Refusals } from './refusals.js';
-import { DeliveryClaims } from './delivery-claims.js';
+import { DaemonLogin } from './daemon-login.js';
+import { createEnvironment } from './environment-factory.js';
+import { FleetRecord } from './fleet-record.js';
 import { DEFAULT_DATA_LIMITS, type DataLimits, type HubEnvironment } from './hub-environment.js';
-import { DeviceModel } from './model/device-model.js';
-import { ModelChanges } from './model/model-changes.js';
 import { DEFAULT_RETENTION, Retention, type RetentionOptions } from './retention.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
-import { HubMetrics } from './hub-metrics.js';
 import type { Store } from './store/store.js';
 
 export interface HubCoreOptions {
@@ -63,8 +59,8 @@ export class Hub implements LoginAuthority, ServiceBroker {
   /** This hub process among several sharing a store: host and pid, as operators see it. */
   readonly name = `${hostname()}:${process.pid}${++hubsInProcess > 1 ? `#${hubsInProcess}` : ''}`;
   readonly sessions = new Set<Session>();
-  /** Daemons that left recently (the status keeps showing them, greyed): newest last, at most 1,000. */
-  readonly departed = new Map<string, { session: Session; leftAt: number; code: number }>();
+  /** Daemons that left recently and the shared fleet's rows. */
+  readonly fleet: FleetRecord;
   readonly limits: HubLimits;
   readonly log: Logger;
   readonly env: HubEnvironment;
@@ -77,6 +73,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
   /** Upgrade rate and not-yet-logged-in connections per address. */
   readonly upgrades: UpgradeLimiter;
   private readonly loginTimers = new Map<Session, TimerHandle>();
+  private readonly daemonLogin: DaemonLogin;
   private nextSessionId = 1;
   private closing = false;
 
@@ -85,69 +82,21 @@ export class Hub implements LoginAuthority, ServiceBroker {
     this.clock = options.clock ?? systemClock;
     this.users = options.users;
     this.limits = { ...DEFAULT_HUB_LIMITS, ...options.limits };
-    const store =
+    const store: Store =
       options.store ??
       new SqliteStore({ dataDir: ':memory:', clock: this.clock, logger: this.log });
-    const changes = new ModelChanges(this.log);
-    const dataLimits = { ...DEFAULT_DATA_LIMITS, ...options.dataLimits };
-    const metrics = new HubMetrics({
-      inFlight: () => [...this.sessions].reduce((n, s) => n + s.broker.inFlight, 0),
-      daemons: () => [...this.sessions].filter((s) => s.loggedIn).length,
-      connections: () => this.sessions.size,
-    });
-    this.env = {
+    this.env = createEnvironment(
       store,
-      changes,
-      model: new DeviceModel(store, changes),
-      heartbeats: new HeartbeatMonitor(store, this.clock, this.log),
-      ingest: store.writer({
-        maxQueued: dataLimits.maxIngestQueue,
-        onFull: () =>
-          new ZHubError('HUB_ERR_STORE', 'the hub is behind on writes; retry the batch', {
-            retryable: true,
-          }),
-        onCommit: (seconds) => metrics.commitDuration.observe(seconds),
-        onStoreError: (err) =>
-          this.log.error({ err }, 'the store failed a write; the hub reports itself unready'),
-      }),
-      metrics,
-      limits: dataLimits,
-      refusals: new Refusals(store, this.clock, this.log, metrics, dataLimits.maxDeadLetters),
-      claims: new DeliveryClaims(this.log, {
-        evict: (old, by) => {
-          if (old instanceof Session)
-            old.broker.abort(
-              'HUB_ERR_SUPERSEDED',
-              CloseCode.SUPERSEDED,
-              `daemon '${by.daemon}' delivers from another connection (${by.address})`,
-            );
-        },
-        // Any answer, even an error, shows the holder's connection is alive.
-        probe: (holder, ms) =>
-          holder instanceof Session
-            ? holder.broker
-                .remoteRoot()
-                .callRemoteWithOptions({ timeoutMs: ms }, 'getName')
-                .catch((err: unknown) => {
-                  const code = (err as { code?: string }).code;
-                  if (
-                    code === 'HUB_ERR_TIMEOUT' ||
-                    code === 'HUB_ERR_CONNECTION_LOST' ||
-                    code === 'HUB_ERR_DEAD_REFERENCE'
-                  )
-                    throw err;
-                })
-            : Promise.reject(new Error('not a session')),
-        tell: (holder, dup) => {
-          if (holder instanceof Session)
-            holder.broker
-              .remoteRoot()
-              .callRemote('notifyDuplicate', { address: dup.address })
-              .catch(() => undefined);
-        },
-        now: () => this.clock.now(),
-      }),
-    };
+      this.clock,
+      this.log,
+      { ...DEFAULT_DATA_LIMITS, ...options.dataLimits },
+      {
+        inFlight: () => [...this.sessions].reduce((n, s) => n + s.broker.inFlight, 0),
+        daemons: () => [...this.sessions].filter((s) => s.loggedIn).length,
+        connections: () => this.sessions.size,
+      },
+    );
+    this.fleet = new FleetRecord(store.fleet, this.name, this.clock, this.log);
     this.env.heartbeats.start();
     this.retention = new Retention(store, this.clock, this.log, {
       ...DEFAULT_RETENTION,
@@ -167,6 +116,14 @@ export class Hub implements LoginAuthority, ServiceBroker {
       this.limits.upgradesPerSecondPerAddress,
       this.limits.maxPendingLoginsPerAddress,
       this.limits.loginLimiterEntries,
+    );
+    this.daemonLogin = new DaemonLogin(
+      this.users,
+      this.limiter,
+      this.upgrades,
+      this.limits,
+      this.clock,
+      this.log,
     );
   }
 
@@ -221,23 +178,8 @@ export class Hub implements LoginAuthority, ServiceBroker {
       this.sessions.delete(session);
       if (!session.loggedIn) this.upgrades.settled(session.address);
       else this.env.claims.release(session);
-      if (session.inFleet) {
-        this.env.store.fleet
-          ?.left(daemonKey(session), this.name, this.clock.now())
-          .catch((err: unknown) => this.log.error({ err }, 'could not record a daemon leaving'));
-      }
       this.clearLoginTimer(session);
-      if (session.loggedIn) {
-        const key = daemonKey(session);
-        this.departed.delete(key);
-        this.departed.set(key, { session, leftAt: this.clock.now(), code: info.code });
-        if (this.departed.size > 1000)
-          this.departed.delete(this.departed.keys().next().value as string);
-        this.log.info(
-          { daemon: session.daemon, user: session.user, code: info.code, err: info.error },
-          'daemon disconnected',
-        );
-      }
+      this.fleet.left(session, info.code, info.error);
     });
     return session;
   }
@@ -249,50 +191,8 @@ export class Hub implements LoginAuthority, ServiceBroker {
     password: string,
     info: LoginInfo,
   ): Promise<HubAvatar> {
-    if (session.loggedIn)
-      throw new ZHubError('HUB_ERR_ALREADY_LOGGED_IN', 'this connection is already logged in');
-    const wait = this.limiter.retryAfter(session.address);
-    if (wait > 0) {
-      throw new ZHubError(
-        'HUB_ERR_RATE_LIMITED',
-        `too many failed logins from ${session.address}; retry in ${Math.ceil(wait / 1000)} s`,
-        {
-          data: { retryAfterMs: wait },
-        },
-      );
-    }
-    const ok = await this.users.verify(username, password);
-    if (session.broker.closed)
-      throw new ZHubError('HUB_ERR_CONNECTION_LOST', 'connection closed during login');
-    if (!ok) {
-      this.limiter.fail(session.address);
-      session.failedLogins++;
-      this.log.warn({ user: username.slice(0, 64), peer: session.address }, 'failed login');
-      if (session.failedLogins >= this.limits.maxLoginFailuresPerConnection) {
-        // Answer first, then hang up: the client learns why.
-        setImmediate(() =>
-          session.broker.abort(
-            'HUB_ERR_AUTH_FAILED',
-            CloseCode.AUTH_FAILED,
-            'too many failed logins',
-          ),
-        );
-      }
-      // One message for unknown user and wrong password: no oracle for user names.
-      throw new ZHubError('HUB_ERR_AUTH_FAILED', 'unknown user or wrong password');
-    }
-    this.limiter.succeed(session.address);
-    this.upgrades.settled(session.address);
-    session.user = username;
-    session.daemon = info.name ?? username;
-    session.type = info.type ?? 'unknown';
-    session.instance = info.instance ?? '';
-    session.loggedInAt = this.clock.now();
+    await this.daemonLogin.login(session, username, password, info);
     this.clearLoginTimer(session);
-    this.log.info(
-      { user: username, daemon: session.daemon, type: session.type, peer: session.address },
-      'daemon logged in',
-    );
     return new HubAvatar(this, session);
   }
 
@@ -304,23 +204,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
     if (!(await this.monitors.has(monitor))) {
       throw new ZHubError('HUB_ERR_NO_SUCH_MONITOR', `no monitor named '${monitor.slice(0, 100)}'`);
     }
-    const fleet = this.env.store.fleet;
-    if (fleet && !session.inFleet) {
-      session.inFleet = true;
-      fleet
-        .joined({
-          key: daemonKey(session),
-          daemon: session.daemon,
-          user: session.user,
-          type: session.type,
-          monitor,
-          address: session.address,
-          hub: this.name,
-          connected: true,
-          connectedSince: session.loggedInAt ?? this.clock.now(),
-        })
-        .catch((err: unknown) => this.log.error({ err }, 'could not record a daemon in the fleet'));
-    }
+    this.fleet.joined(session, monitor);
     return this.registry.instance(name, monitor);
   }
 

@@ -55,7 +55,9 @@ export async function hubStatus(
   };
   const live = [...hub.sessions].filter((s) => s.loggedIn);
   const liveKeys = new Set(live.map((s) => daemonKey(s)));
-  const departed = [...hub.departed.entries()].filter(([key]) => !liveKeys.has(key)).reverse();
+  const departed = [...hub.fleet.departed.entries()]
+    .filter(([key]) => !liveKeys.has(key))
+    .reverse();
   // With a store shared by several hubs: the daemons the others hold, from the fleet table.
   const fleet = (await hub.env.store.fleet?.list(1_000)) ?? [];
   const ours = new Set([...liveKeys, ...departed.map(([key]) => key)]);
