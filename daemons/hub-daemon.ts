@@ -3,30 +3,29 @@ import { join } from 'node:path';
 import type { Clock, ClientLimits, Contract, Logger, TimerHandle } from '../shared/index.js';
 import {
   DEFAULT_DAEMON_LIMITS,
+  DEFAULT_SENDER,
   deferredList,
   EventContract,
   FirstError,
   Referenceable,
-  SharedArgs,
   silentLogger,
   systemClock,
-  TABLE_BOUNDS,
   ZHubError,
 } from '../shared/index.js';
-import { EventQueue, type DaemonEvent } from './event-queue.js';
-import { checkedEvent, checkedSample } from './item-checks.js';
+import type { SenderOptions } from '../shared/index.js';
+import { Delivery, type Sample } from './delivery.js';
+import type { DaemonEvent, EventQueue } from './event-queue.js';
 import { HubClient } from './hub-client.js';
 import type { ServiceProxy } from './service-proxy.js';
 import { serviceHandle, type ServiceHandle } from './service-handle.js';
-import { DEFAULT_SENDER, SpoolSender, type SenderOptions } from './spool/spool-sender.js';
+import type { SpoolSender } from './spool/spool-sender.js';
 import { Spool, type SpoolOptions, type Stream } from './spool/spool.js';
 import type { Connector } from './ws-connect.js';
 
+export type { Sample };
+
 /** Pause before asking again when another live spool holds this daemon's name. */
 const DUPLICATE_RETRY_MS = 15_000;
-
-/** Staged samples written at once past this many. */
-const STAGE_MAX = TABLE_BOUNDS.stagedSamples;
 
 export interface HubDaemonOptions {
   url: string;
@@ -56,16 +55,6 @@ export interface HubDaemonOptions {
   random?: () => number;
 }
 
-/** A metric sample as collector code writes it. */
-export interface Sample {
-  device: string;
-  component?: string;
-  metric: string;
-  value: number;
-  /** ms since the epoch (default: now). */
-  timestamp?: number;
-}
-
 /**
  * ZenHub's PBDaemon: a long-running process attached to the hub. It connects and logs in,
  * gets its services passing itself as the listener (again after every reconnect), sends
@@ -78,10 +67,8 @@ export interface Sample {
 export class HubDaemon extends Referenceable {
   readonly client: HubClient;
   readonly spool: Spool;
-  readonly eventQueue = new EventQueue();
-  /** What this process collected: samples written and events spooled (after collapsing). */
-  readonly produced = { samples: 0, events: 0 };
-  readonly senders: Record<Stream, SpoolSender>;
+  /** The delivery pipeline: event queue, staged samples, spool senders. */
+  readonly delivery: Delivery;
   readonly name: string;
   readonly monitor: string;
   readonly log: Logger;
@@ -90,9 +77,6 @@ export class HubDaemon extends Referenceable {
   private readonly handles = new WeakMap<ServiceProxy, ServiceHandle<Contract>>();
   protected properties: Record<string, unknown> = {};
   private heartbeatTimer: TimerHandle | undefined;
-  private staged: Record<string, unknown>[] = [];
-  private stageTimer: TimerHandle | undefined;
-  private flushTimer: TimerHandle | undefined;
   private stopped = false;
   private duplicateTimer: TimerHandle | undefined;
   /** The spool is lined up with the hub on this connection and its senders run. */
@@ -110,11 +94,11 @@ export class HubDaemon extends Referenceable {
       clock: this.clock,
       ...opts.spool,
     });
-    const senderOpts = { ...DEFAULT_SENDER, ...opts.sender };
-    this.senders = {
-      events: new SpoolSender(this.spool, 'events', this.clock, this.log, senderOpts),
-      metrics: new SpoolSender(this.spool, 'metrics', this.clock, this.log, senderOpts),
-    };
+    this.delivery = new Delivery(this.spool, this.clock, this.log, {
+      eventFlushMs: opts.eventFlushMs ?? DEFAULT_DAEMON_LIMITS.eventFlushMs,
+      sampleFlushMs: opts.sampleFlushMs ?? DEFAULT_DAEMON_LIMITS.sampleFlushMs,
+      sender: { ...DEFAULT_SENDER, ...opts.sender },
+    });
     this.client = new HubClient({
       url: opts.url,
       username: opts.username,
@@ -133,7 +117,7 @@ export class HubDaemon extends Referenceable {
     this.client.on('connect', ({ reconnect }) => void this.connected(reconnect));
     this.client.on('disconnect', () => {
       this.delivering = false;
-      for (const s of Object.values(this.senders)) s.disconnect();
+      this.delivery.disconnect();
     });
     this.client.on('fatal', (err) => this.log.error({ err }, 'cannot use the hub'));
   }
@@ -151,6 +135,21 @@ export class HubDaemon extends Referenceable {
     return h;
   }
 
+  /** The event queue in front of the spool. */
+  get eventQueue(): EventQueue {
+    return this.delivery.eventQueue;
+  }
+
+  /** What this process collected: samples written and events spooled (after collapsing). */
+  get produced(): { samples: number; events: number } {
+    return this.delivery.produced;
+  }
+
+  /** The spool's senders, one per stream. */
+  get senders(): Record<Stream, SpoolSender> {
+    return this.delivery.senders;
+  }
+
   /** The services this daemon gets on every (re)connect. */
   protected serviceNames(): string[] {
     return ['EventService', 'MetricService', ...(this.opts.services ?? [])];
@@ -159,7 +158,7 @@ export class HubDaemon extends Referenceable {
   /** Starts connecting (in the background) and the timers; collection may begin at once. */
   start(): void {
     this.client.start();
-    this.scheduleFlush();
+    this.delivery.start();
     this.scheduleHeartbeat();
   }
 
@@ -189,7 +188,7 @@ export class HubDaemon extends Referenceable {
    * `truncated` (see TELEMETRY_LIMITS).
    */
   sendEvent(evt: DaemonEvent): void {
-    this.eventQueue.add(checkedEvent(evt, this.clock.now()));
+    this.delivery.sendEvent(evt);
   }
 
   /**
@@ -198,80 +197,32 @@ export class HubDaemon extends Referenceable {
    * many task runs. `stop()` and `drain()` write what is staged.
    */
   writeMetrics(samples: Sample[]): void {
-    if (samples.length === 0) return;
-    const now = this.clock.now();
     // All or nothing: an invalid sample (a value that is not a finite number, no metric name)
     // throws HUB_ERR_BAD_ARGUMENT naming it, and none of the call's samples is staged.
-    const checked = samples.map((s, i) => checkedSample(s, i, now));
-    for (const s of checked) this.staged.push(s as unknown as Record<string, unknown>);
-    if (this.staged.length >= STAGE_MAX) this.flushSamples();
-    else
-      this.stageTimer ??= this.clock.setTimeout(
-        () => this.flushSamples(),
-        this.opts.sampleFlushMs ?? DEFAULT_DAEMON_LIMITS.sampleFlushMs,
-      );
+    this.delivery.writeMetrics(samples);
   }
 
   /** Writes staged samples to the spool now. */
   flushSamples(): void {
-    if (this.stageTimer !== undefined) this.clock.clearTimeout(this.stageTimer);
-    this.stageTimer = undefined;
-    const staged = this.staged;
-    if (staged.length === 0) return;
-    this.staged = [];
-    try {
-      this.spool.append('metrics', staged);
-      this.produced.samples += staged.length;
-      this.senders.metrics.kick();
-    } catch (err) {
-      this.countUnspooled(err, staged.length);
-      this.log.error({ err, dropped: staged.length }, 'samples could not be spooled');
-    }
+    this.delivery.flushSamples();
   }
 
   /** Moves queued events into the spool now. */
   flushEvents(): void {
-    const events = this.eventQueue.take();
-    if (events.length === 0) return;
-    try {
-      this.spool.append('events', events);
-      this.produced.events += events.length;
-      this.senders.events.kick();
-    } catch (err) {
-      this.countUnspooled(err, events.length);
-      this.log.error({ err, dropped: events.length }, 'events could not be spooled');
-    }
-  }
-
-  /** Items the spool could not take: the block policy counts its own; a write error counts here. */
-  private countUnspooled(err: unknown, n: number): void {
-    if (!(err instanceof ZHubError && err.code === 'HUB_ERR_SPOOL_FULL'))
-      this.spool.stats.refused += n;
+    this.delivery.flushEvents();
   }
 
   /**
    * Waits until the spool is empty (everything acknowledged) or `timeoutMs` passes; answers
    * whether it emptied. Partial batches are sent at once.
    */
-  async drain(timeoutMs: number): Promise<boolean> {
-    this.flushEvents();
-    this.flushSamples();
-    const end = this.clock.now() + timeoutMs;
-    while (this.spool.depth() > 0 && this.clock.now() < end) {
-      for (const s of Object.values(this.senders)) s.flushNow();
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return this.spool.depth() === 0;
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.delivery.drain(timeoutMs);
   }
 
   /** What this daemon reports with each heartbeat (shown on the hub's status). */
   protected figures(): Record<string, number> {
-    return {
-      spoolDepth: this.spool.depth(),
-      spoolOldestAgeMs: this.spool.oldestAge(),
-      spoolDropped: this.spool.stats.dropped,
-      spoolRefused: this.spool.stats.refused,
-    };
+    return this.delivery.figures();
   }
 
   /** Called when the hub asks this daemon to stop; main sets it to exit the process. */
@@ -282,12 +233,9 @@ export class HubDaemon extends Referenceable {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.flushEvents();
-    this.flushSamples();
+    this.delivery.close();
     if (this.heartbeatTimer !== undefined) this.clock.clearTimeout(this.heartbeatTimer);
-    if (this.flushTimer !== undefined) this.clock.clearTimeout(this.flushTimer);
     if (this.duplicateTimer !== undefined) this.clock.clearTimeout(this.duplicateTimer);
-    for (const s of Object.values(this.senders)) s.close();
     this.client.close();
     await Promise.resolve();
     this.spool.close();
@@ -354,14 +302,11 @@ export class HubDaemon extends Referenceable {
         });
         got.forEach((entry, i) => this.services.set(names[i] as string, entry[1] as ServiceProxy));
       }
-      await this.syncMarks();
-      const events = this.services.get('EventService') as ServiceProxy;
-      const metrics = this.services.get('MetricService') as ServiceProxy;
-      this.senders.events.connect((items, after) =>
-        events.callRemote('sendEvents', SharedArgs.fromJson(`[${items},{"after":${after}}]`)),
-      );
-      this.senders.metrics.connect((items, after) =>
-        metrics.callRemote('writeMetrics', SharedArgs.fromJson(`[${items},{"after":${after}}]`)),
+      const marks = await this.service(EventContract).getDeliveryMarks();
+      this.delivery.connect(
+        marks,
+        this.services.get('EventService') as ServiceProxy,
+        this.services.get('MetricService') as ServiceProxy,
       );
       this.delivering = true;
       this.heartbeat(); // at once: the hub knows this daemon is back before its first cycle
@@ -382,78 +327,6 @@ export class HubDaemon extends Referenceable {
       }
       this.log.error({ err }, 'start-up requests failed; will retry on the next connect');
     }
-  }
-
-  /**
-   * Lines the spool up with what the hub has stored, before anything is sent. The hub answers
-   * the marks of this daemon's name (everything up to them is stored, from whichever spool)
-   * and those of this spool alone:
-   *
-   * - This spool delivered last (its marks are the name's): it learns what the hub stored
-   *   (items whose acknowledgement was lost are dropped, never sent twice) — unless the marks
-   *   are above every number it had when its current runs began: then it is a restored or
-   *   copied spool, whose items up to there reached the hub from the original, and whose
-   *   later items are numbered afresh above the marks.
-   * - Another spool delivered since, or this one never did: what the hub stored of this
-   *   spool's is dropped, and the rest is numbered above the name's marks. Nothing else is
-   *   deleted, and nothing is hidden behind the other spool's numbers.
-   */
-  private async syncMarks(): Promise<void> {
-    const marks = await this.service(EventContract).getDeliveryMarks();
-    const top = Math.max(marks.events, marks.metrics);
-    const none = { events: 0, metrics: 0 };
-    // Without the spool's own marks (a hub from before them, or a spool from before ids that
-    // has not delivered since), a synced spool takes the name's marks for its own, as before.
-    const own =
-      marks.spool === undefined ||
-      (this.spool.legacy && marks.spool.events === 0 && marks.spool.metrics === 0)
-        ? this.spool.synced
-          ? marks
-          : none
-        : marks.spool;
-    const owner = own.events === marks.events && own.metrics === marks.metrics && top > 0;
-    const from = this.spool.pendingFrom;
-    // The hub holds more of this spool than it had numbered when its current runs began.
-    const restored = from !== undefined && Math.max(own.events, own.metrics) > from;
-    if (owner && this.spool.synced && !restored) {
-      for (const stream of ['events', 'metrics'] as const) {
-        const mine = this.spool.lastAck(stream);
-        if (mine < marks[stream]) this.spool.ack(stream, marks[stream]);
-        else if (mine > marks[stream]) {
-          this.log.error(
-            { stream, hub: marks[stream], acknowledged: mine },
-            'the hub holds less than it acknowledged',
-          );
-          this.spool.resetAck(stream, marks[stream]);
-        }
-      }
-    } else {
-      // What the hub stored of this spool's own items goes; the rest is numbered above the marks.
-      for (const stream of ['events', 'metrics'] as const) {
-        const stored = restored ? Math.min(from, own[stream]) : own[stream];
-        if (stored > 0) this.spool.ack(stream, stored);
-      }
-      const pending = this.spool.depth();
-      if (top > 0 || !this.spool.synced) this.spool.ensureAbove(top);
-      for (const stream of ['events', 'metrics'] as const) this.spool.resetAck(stream, top);
-      if (this.spool.synced && top > 0)
-        this.log.warn(
-          { restored, pending, renumberedAbove: top },
-          restored
-            ? "this spool is older than what the hub holds from it (restored or copied): its newer items are numbered above the hub's marks"
-            : "another spool delivered under this daemon name since: this spool's items are numbered above its marks",
-        );
-      this.spool.markSynced();
-    }
-    this.spool.markRunSynced();
-  }
-
-  private scheduleFlush(): void {
-    if (this.stopped) return;
-    this.flushTimer = this.clock.setTimeout(() => {
-      this.flushEvents();
-      this.scheduleFlush();
-    }, this.opts.eventFlushMs ?? DEFAULT_DAEMON_LIMITS.eventFlushMs);
   }
 
   private heartbeat(): void {
