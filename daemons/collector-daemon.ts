@@ -1,3 +1,6 @@
+// ZenHub's collector daemon, a little over 400 lines: the paged config pull (with resume and
+// sweep), pushed changes and the schedule act on the same device table and read best together.
+// Delivery is in delivery.ts, scheduling in scheduler.ts, values in value-processor.ts.
 import { join } from 'node:path';
 import type { DeviceConfigPage, TimerHandle } from '../shared/index.js';
 import {

@@ -1,3 +1,6 @@
+// The client's connection state machine (connect, handshake, login, keep-alive, backoff over
+// several hub URLs, fatal errors, close), about 470 lines on purpose: its transitions read best
+// in one place. The services it holds are in service-set.ts, their proxies in service-proxy.ts.
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type {
@@ -16,14 +19,13 @@ import {
   CloseCode,
   DEFAULT_CLIENT_LIMITS,
   DEFAULT_RPC_LIMITS,
-  deferredList,
-  FirstError,
   Referenceable,
   silentLogger,
   systemClock,
   ZHubError,
 } from '../shared/index.js';
-import { ServiceProxy } from './service-proxy.js';
+import type { ServiceProxy } from './service-proxy.js';
+import { ServiceSet } from './service-set.js';
 import { serviceHandle, type HandleOptions, type ServiceHandle } from './service-handle.js';
 import { wsConnector, type Connector } from './ws-connect.js';
 
@@ -102,7 +104,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
   private _state: ClientState = 'idle';
   private broker: Broker | undefined;
   private avatar: RemoteReference | undefined;
-  private readonly services = new Map<string, ServiceProxy>();
+  private readonly services: ServiceSet;
   private readonly backoff: Backoff;
   private readonly limits: ClientLimits;
   private readonly clock: Clock;
@@ -131,6 +133,14 @@ export class HubClient extends EventEmitter<HubClientEvents> {
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? silentLogger();
     this.monitor = options.monitor ?? 'localhost';
+    this.services = new ServiceSet(
+      this.monitor,
+      {
+        avatar: () => (this._state === 'connected' ? this.avatar : undefined),
+        whenConnected: () => this.whenConnected(),
+      },
+      this.log,
+    );
     this.type = options.type ?? 'daemon';
     this.name = options.name ?? `${this.type}@${hostname()}`;
     this.root = options.root ?? new Referenceable();
@@ -225,28 +235,8 @@ export class HubClient extends EventEmitter<HubClientEvents> {
     return serviceHandle(await this.proxyFor(target.service, opts), target, opts);
   }
 
-  private async proxyFor(name: string, opts: GetServiceOptions): Promise<ServiceProxy> {
-    let proxy = this.services.get(name);
-    if (proxy === undefined || proxy.isDead) {
-      proxy = new ServiceProxy(
-        name,
-        opts.listener,
-        opts.options,
-        (p) => {
-          if (this.services.get(name) === p) this.services.delete(name);
-        },
-        (p) => this.acquireAgain(p),
-      );
-    }
-    if (this._state === 'connected' && this.avatar) {
-      proxy.current = await this.acquire(this.avatar, proxy);
-    } else {
-      await this.whenConnected();
-      if (this.avatar && proxy.current === undefined)
-        proxy.current = await this.acquire(this.avatar, proxy);
-    }
-    this.services.set(name, proxy);
-    return proxy;
+  private proxyFor(name: string, opts: GetServiceOptions): Promise<ServiceProxy> {
+    return this.services.get(name, opts);
   }
 
   /** The logged-in avatar (ping, getService, listServices, whoami), if connected. */
@@ -262,7 +252,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
     this.broker?.close(CloseCode.NORMAL, 'daemon closing');
     this.broker = undefined;
     this.avatar = undefined;
-    for (const p of this.services.values()) p.current = undefined;
+    this.services.detach();
     this.settleWaiters(new ZHubError('HUB_ERR_NOT_CONNECTED', 'client closed'));
   }
 
@@ -301,7 +291,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
             ...(this.options.instance ? { instance: this.options.instance } : {}),
           },
         );
-      await this.reacquire(avatar);
+      await this.services.reacquire(avatar);
       if (this.isStopped() || broker.closed) {
         broker.close();
         if (!this.isStopped())
@@ -329,47 +319,6 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       broker?.close(CloseCode.NORMAL, 'login failed');
       this.connectFailed(err as Error);
     }
-  }
-
-  private async reacquire(avatar: RemoteReference): Promise<void> {
-    const proxies = [...this.services.values()];
-    try {
-      const refs = await deferredList(
-        proxies.map((p) => this.acquire(avatar, p)),
-        { fireOnOneErrback: true, consumeErrors: true },
-      );
-      refs.forEach(
-        (entry, i) => ((proxies[i] as ServiceProxy).current = entry[1] as RemoteReference),
-      );
-    } catch (err) {
-      throw err instanceof FirstError ? (err.subFailure.value as Error) : err;
-    }
-  }
-
-  /** The hub revoked a service (its module was reloaded): get the new one on this connection. */
-  private acquireAgain(proxy: ServiceProxy): void {
-    const avatar = this.avatar;
-    if (this._state !== 'connected' || avatar === undefined) return;
-    this.acquire(avatar, proxy).then(
-      (ref) => {
-        if (this.avatar === avatar && !proxy.isDead) proxy.current = ref;
-        else ref.release();
-        this.log.info({ service: proxy.name }, 'service replaced on the hub; got the new one');
-      },
-      (err: unknown) =>
-        // The next reconnect tries again; until then calls fail with HUB_ERR_NOT_CONNECTED.
-        this.log.warn({ err, service: proxy.name }, 'could not get the replaced service again'),
-    );
-  }
-
-  private acquire(avatar: RemoteReference, proxy: ServiceProxy): Promise<RemoteReference> {
-    return avatar.callRemote<RemoteReference>(
-      'getService',
-      proxy.name,
-      this.monitor,
-      proxy.listener,
-      proxy.options,
-    );
   }
 
   private connectFailed(err: Error): void {
@@ -402,7 +351,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
     if (broker !== this.broker) return; // a failed attempt; connectFailed handles it
     this.broker = undefined;
     this.avatar = undefined;
-    for (const p of this.services.values()) p.current = undefined;
+    this.services.detach();
     this.clearTimers();
     if (this.isStopped()) return;
     this.log.warn(

@@ -1,0 +1,104 @@
+import type { Logger, RemoteReference } from '../shared/index.js';
+import { deferredList, FirstError } from '../shared/index.js';
+import { ServiceProxy } from './service-proxy.js';
+
+/** What the service set needs of its client's connection. */
+export interface ServiceLink {
+  /** The logged-in avatar while connected, else undefined. */
+  avatar(): RemoteReference | undefined;
+  whenConnected(): Promise<void>;
+}
+
+/** A service as got: a listener the hub may push to, and options for the service. */
+export interface ServiceRequest {
+  listener?: unknown;
+  options?: unknown;
+}
+
+/**
+ * The services a client holds, one proxy per name, each surviving reconnects: got again
+ * (with its listener) on every login, and at once when the hub revokes one (a reloaded
+ * module). A released proxy is forgotten; `getService` again makes a new one.
+ */
+export class ServiceSet {
+  private readonly proxies = new Map<string, ServiceProxy>();
+
+  constructor(
+    private readonly monitor: string,
+    private readonly link: ServiceLink,
+    private readonly log: Logger,
+  ) {}
+
+  /** The proxy for `name`, acquired now (or once connected). */
+  async get(name: string, req: ServiceRequest): Promise<ServiceProxy> {
+    let proxy = this.proxies.get(name);
+    if (proxy === undefined || proxy.isDead) {
+      proxy = new ServiceProxy(
+        name,
+        req.listener,
+        req.options,
+        (p) => {
+          if (this.proxies.get(name) === p) this.proxies.delete(name);
+        },
+        (p) => this.acquireAgain(p),
+      );
+    }
+    const avatar = this.link.avatar();
+    if (avatar) {
+      proxy.current = await this.acquire(avatar, proxy);
+    } else {
+      await this.link.whenConnected();
+      const now = this.link.avatar();
+      if (now && proxy.current === undefined) proxy.current = await this.acquire(now, proxy);
+    }
+    this.proxies.set(name, proxy);
+    return proxy;
+  }
+
+  /** After a login: every proxy gets its service again; the first failure fails the lot. */
+  async reacquire(avatar: RemoteReference): Promise<void> {
+    const proxies = [...this.proxies.values()];
+    try {
+      const refs = await deferredList(
+        proxies.map((p) => this.acquire(avatar, p)),
+        { fireOnOneErrback: true, consumeErrors: true },
+      );
+      refs.forEach(
+        (entry, i) => ((proxies[i] as ServiceProxy).current = entry[1] as RemoteReference),
+      );
+    } catch (err) {
+      throw err instanceof FirstError ? (err.subFailure.value as Error) : err;
+    }
+  }
+
+  /** The connection is gone: every proxy waits (calls fail with HUB_ERR_NOT_CONNECTED). */
+  detach(): void {
+    for (const p of this.proxies.values()) p.current = undefined;
+  }
+
+  /** The hub revoked a service (its module was reloaded): get the new one on this connection. */
+  private acquireAgain(proxy: ServiceProxy): void {
+    const avatar = this.link.avatar();
+    if (avatar === undefined) return;
+    this.acquire(avatar, proxy).then(
+      (ref) => {
+        if (this.link.avatar() === avatar && !proxy.isDead) proxy.current = ref;
+        else ref.release();
+        this.log.info({ service: proxy.name }, 'service replaced on the hub; got the new one');
+      },
+      (err: unknown) =>
+        // The next reconnect tries again; until then calls fail with HUB_ERR_NOT_CONNECTED.
+        this.log.warn({ err, service: proxy.name }, 'could not get the replaced service again'),
+    );
+  }
+
+  private acquire(avatar: RemoteReference, proxy: ServiceProxy): Promise<RemoteReference> {
+    return avatar.callRemote<RemoteReference>(
+      'getService',
+      proxy.name,
+      this.monitor,
+      proxy.listener,
+      proxy.options,
+    );
+  }
+}
