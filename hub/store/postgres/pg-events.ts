@@ -4,44 +4,7 @@ import type { EventInput } from '../../model/telemetry.js';
 import { clearKey, fingerprint } from '../event-keys.js';
 import type { EventQuery, EventStore, IngestResult, StoredEvent } from '../store.js';
 import { ingestWithMark, transaction, type SerialByKey } from './pg-tx.js';
-
-interface EventRow {
-  id: number;
-  device: string;
-  component: string;
-  event_class: string;
-  event_key: string;
-  severity: number;
-  summary: string;
-  message: string;
-  fields: Record<string, unknown> | null;
-  state: StoredEvent['state'];
-  count: number;
-  first_time: number;
-  last_time: number;
-  daemon: string;
-  closed_at: number | null;
-  closed_by: string | null;
-}
-
-const toEvent = (r: EventRow): StoredEvent => ({
-  id: r.id,
-  device: r.device,
-  component: r.component,
-  eventClass: r.event_class,
-  eventKey: r.event_key,
-  severity: r.severity,
-  summary: r.summary,
-  message: r.message,
-  fields: r.fields,
-  state: r.state,
-  count: r.count,
-  firstTime: r.first_time,
-  lastTime: r.last_time,
-  daemon: r.daemon,
-  closedAt: r.closed_at,
-  closedBy: r.closed_by,
-});
+import { EVENT_ORDER, eventWhere, toEvent, type EventRow } from '../rows.js';
 
 type Ev = Omit<EventInput, 'seq'>;
 
@@ -114,28 +77,13 @@ export class PgEvents implements EventStore {
   }
 
   async queryEvents(q: EventQuery): Promise<{ total: number; events: StoredEvent[] }> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (q.state === 'active') where.push("state <> 'closed'");
-    else if (q.state) {
-      args.push(q.state);
-      where.push(`state = $${args.length}`);
-    }
-    if (q.minSeverity !== undefined) {
-      args.push(q.minSeverity);
-      where.push(`severity >= $${args.length}`);
-    }
-    if (q.device !== undefined) {
-      args.push(q.device);
-      where.push(`device = $${args.length}`);
-    }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const { clause, args } = eventWhere(q, (n) => `$${n}`);
     const total = await this.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM events ${clause}`,
       args,
     );
     const rows = await this.pool.query<EventRow>(
-      `SELECT * FROM events ${clause} ORDER BY severity DESC, last_time DESC, id DESC
+      `SELECT * FROM events ${clause} ${EVENT_ORDER}
        LIMIT $${args.length + 1} OFFSET $${args.length + 2}`,
       [...args, q.limit ?? 100, q.offset ?? 0],
     );

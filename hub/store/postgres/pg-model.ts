@@ -2,7 +2,6 @@ import type { Pool, PoolClient } from 'pg';
 import type { Clock } from '../../../shared/index.js';
 import { ZHubError } from '../../../shared/index.js';
 import {
-  DEFAULT_COLLECTOR_PROPERTIES,
   type Collector,
   type Device,
   type DeviceInput,
@@ -13,42 +12,7 @@ import { mergeProperties, nextDevice, sameDevice } from '../../model/device-chan
 import { deviceText, type DeviceTextRow } from '../../model/device-text.js';
 import type { DeviceDiff, DeviceStamp, DeviceText, ModelStore } from '../store.js';
 import { transaction } from './pg-tx.js';
-
-interface DeviceRow {
-  id: string;
-  collector: string;
-  title: string;
-  address: string;
-  properties: Record<string, unknown>;
-  datasources: Device['datasources'];
-  updated_at: number;
-  generation: number;
-}
-
-interface CollectorRow {
-  name: string;
-  properties: Record<string, unknown>;
-  generation: number;
-  updated_at: number;
-}
-
-const toDevice = (r: DeviceRow): Device => ({
-  id: r.id,
-  title: r.title,
-  address: r.address,
-  collector: r.collector,
-  properties: r.properties,
-  datasources: r.datasources,
-  updatedAt: r.updated_at,
-  generation: r.generation,
-});
-
-const toCollector = (r: CollectorRow): Collector => ({
-  name: r.name,
-  properties: { ...DEFAULT_COLLECTOR_PROPERTIES, ...r.properties },
-  generation: r.generation,
-  updatedAt: r.updated_at,
-});
+import { toCollector, toDevice, type CollectorRow, type DeviceRow } from '../rows.js';
 
 /**
  * The device model in PostgreSQL, shared by every hub on the database. A change is one

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { checkContinues } from '../sqlite/ingest-order.js';
+import { splitAtMark } from '../exactly-once.js';
 
 /** Runs `fn` in one transaction on a pooled connection: COMMIT when it resolves, ROLLBACK if it throws. */
 export async function transaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
@@ -43,14 +43,7 @@ export async function ingestWithMark<T extends { seq: number }>(
     [daemon, stream],
   );
   const mark = r.rows[0]?.high_water ?? 0;
-  checkContinues(stream, mark, after);
-  let top = Math.max(mark, rejectedMaxSeq);
-  const fresh: T[] = [];
-  for (const item of items) {
-    if (item.seq <= mark) continue;
-    if (item.seq > top) top = item.seq;
-    fresh.push(item);
-  }
+  const { fresh, top, duplicates } = splitAtMark(stream, mark, items, rejectedMaxSeq, after);
   if (fresh.length > 0) await store(fresh);
   if (top > mark) {
     await c.query(
@@ -67,7 +60,7 @@ export async function ingestWithMark<T extends { seq: number }>(
       );
     }
   }
-  return { ack: top, stored: fresh.length, duplicates: items.length - fresh.length };
+  return { ack: top, stored: fresh.length, duplicates };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { checkContinues } from './ingest-order.js';
+import { splitAtMark } from '../exactly-once.js';
 
 export type Stream = 'events' | 'metrics';
 
@@ -44,24 +44,13 @@ export class DeliveryMarks {
     store: (item: T) => void,
   ): { ack: number; stored: number; duplicates: number } {
     const mark = this.read(daemon, stream);
-    checkContinues(stream, mark, after);
-    let top = Math.max(mark, rejectedMaxSeq);
-    let stored = 0;
-    let duplicates = 0;
-    for (const item of items) {
-      if (item.seq <= mark) {
-        duplicates++;
-        continue;
-      }
-      if (item.seq > top) top = item.seq;
-      store(item);
-      stored++;
-    }
+    const { fresh, top, duplicates } = splitAtMark(stream, mark, items, rejectedMaxSeq, after);
+    for (const item of fresh) store(item);
     if (top > mark) {
       this.advance(daemon, stream, top, now);
       // The spool's own mark: what this spool delivered, whoever delivers under the name later.
       if (spool !== undefined) this.advance(spool, stream, top, now);
     }
-    return { ack: top, stored, duplicates };
+    return { ack: top, stored: fresh.length, duplicates };
   }
 }

@@ -4,44 +4,7 @@ import type { EventInput } from '../../model/telemetry.js';
 import { clearKey, fingerprint } from '../event-keys.js';
 import type { EventQuery, EventStore, IngestResult, StoredEvent } from '../store.js';
 import type { DeliveryMarks } from './delivery-marks.js';
-
-interface EventRow {
-  id: number;
-  device: string;
-  component: string;
-  event_class: string;
-  event_key: string;
-  severity: number;
-  summary: string;
-  message: string;
-  fields: string | null;
-  state: StoredEvent['state'];
-  count: number;
-  first_time: number;
-  last_time: number;
-  daemon: string;
-  closed_at: number | null;
-  closed_by: string | null;
-}
-
-const toEvent = (r: EventRow): StoredEvent => ({
-  id: r.id,
-  device: r.device,
-  component: r.component,
-  eventClass: r.event_class,
-  eventKey: r.event_key,
-  severity: r.severity,
-  summary: r.summary,
-  message: r.message,
-  fields: r.fields === null ? null : (JSON.parse(r.fields) as Record<string, unknown>),
-  state: r.state,
-  count: r.count,
-  firstTime: r.first_time,
-  lastTime: r.last_time,
-  daemon: r.daemon,
-  closedAt: r.closed_at,
-  closedBy: r.closed_by,
-});
+import { EVENT_ORDER, eventWhere, toEvent, type EventRow } from '../rows.js';
 
 type Ev = Omit<EventInput, 'seq'>;
 
@@ -108,29 +71,12 @@ export class SqliteEvents implements EventStore {
   }
 
   queryEvents(q: EventQuery): { total: number; events: StoredEvent[] } {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (q.state === 'active') where.push("state <> 'closed'");
-    else if (q.state) {
-      where.push('state = ?');
-      args.push(q.state);
-    }
-    if (q.minSeverity !== undefined) {
-      where.push('severity >= ?');
-      args.push(q.minSeverity);
-    }
-    if (q.device !== undefined) {
-      where.push('device = ?');
-      args.push(q.device);
-    }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const { clause, args } = eventWhere(q, () => '?');
     const total = (
       this.db.prepare(`SELECT count(*) AS n FROM events ${clause}`).get(...args) as { n: number }
     ).n;
     const rows = this.db
-      .prepare(
-        `SELECT * FROM events ${clause} ORDER BY severity DESC, last_time DESC, id DESC LIMIT ? OFFSET ?`,
-      )
+      .prepare(`SELECT * FROM events ${clause} ${EVENT_ORDER} LIMIT ? OFFSET ?`)
       .all(...args, q.limit ?? 100, q.offset ?? 0) as EventRow[];
     return { total, events: rows.map(toEvent) };
   }

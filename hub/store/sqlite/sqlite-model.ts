@@ -2,7 +2,6 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Clock } from '../../../shared/index.js';
 import { ZHubError } from '../../../shared/index.js';
 import {
-  DEFAULT_COLLECTOR_PROPERTIES,
   type Collector,
   type Device,
   type DeviceInput,
@@ -10,47 +9,9 @@ import {
   type ModelChange,
 } from '../../model/model-schemas.js';
 import { mergeProperties, nextDevice, sameDevice } from '../../model/device-change.js';
-import { deviceText } from '../../model/device-text.js';
+import { deviceText, type DeviceTextRow } from '../../model/device-text.js';
 import type { DeviceDiff, DeviceStamp, DeviceText, ModelStore } from '../store.js';
-
-interface DeviceRow {
-  id: string;
-  collector: string;
-  title: string;
-  address: string;
-  properties: string;
-  datasources: string;
-  updated_at: number;
-  generation: number;
-}
-
-interface CollectorRow {
-  name: string;
-  properties: string;
-  generation: number;
-  updated_at: number;
-}
-
-const toDevice = (r: DeviceRow): Device => ({
-  id: r.id,
-  title: r.title,
-  address: r.address,
-  collector: r.collector,
-  properties: JSON.parse(r.properties) as Record<string, unknown>,
-  datasources: JSON.parse(r.datasources) as Device['datasources'],
-  updatedAt: r.updated_at,
-  generation: r.generation,
-});
-
-const toCollector = (r: CollectorRow): Collector => ({
-  name: r.name,
-  properties: {
-    ...DEFAULT_COLLECTOR_PROPERTIES,
-    ...(JSON.parse(r.properties) as Record<string, unknown>),
-  },
-  generation: r.generation,
-  updatedAt: r.updated_at,
-});
+import { json, toCollector, toDevice, type CollectorRow, type DeviceRow } from '../rows.js';
 
 const IN_CHUNK = 500;
 
@@ -115,10 +76,7 @@ export class SqliteModel implements ModelStore {
       const existing = (this.q.collector as Statement<[string], CollectorRow>).get(name);
       let changed = true;
       if (existing) {
-        const m = mergeProperties(
-          JSON.parse(existing.properties) as Record<string, unknown>,
-          properties,
-        );
+        const m = mergeProperties(json(existing.properties), properties);
         changed = m.changed;
         if (changed) this.q.updateCollector?.run(JSON.stringify(m.merged), now, name);
       } else {
@@ -295,15 +253,16 @@ export class SqliteModel implements ModelStore {
   }
 
   /** The rows of these ids that exist, in id order (chunked: SQLite bounds the parameters). */
-  private rowsByIds(ids: readonly string[]): DeviceRow[] {
-    const out: DeviceRow[] = [];
+  /** SQLite keeps the JSON columns as text: the rows are the pull's text rows as they are. */
+  private rowsByIds(ids: readonly string[]): DeviceTextRow[] {
+    const out: DeviceTextRow[] = [];
     for (let i = 0; i < ids.length; i += IN_CHUNK) {
       const chunk = ids.slice(i, i + IN_CHUNK);
       const rows = this.db
         .prepare(
           `SELECT * FROM devices WHERE id IN (${chunk.map(() => '?').join(',')}) ORDER BY id`,
         )
-        .all(...chunk) as DeviceRow[];
+        .all(...chunk) as DeviceTextRow[];
       out.push(...rows);
     }
     return out;
