@@ -1,33 +1,12 @@
-// The PostgreSQL store against a real server: the Store contract (model, exactly-once ingest,
-// deduplication, clears, states, samples, retention by partition), and what must be global
-// when several hubs share it — dedup and delivery marks across two pools, migrations run once.
+// The PostgreSQL store against a real server, beyond the Store contract (pg-contract.pg.test.ts):
+// what must be global when several hubs share it — migrations run once, tombstones for other
+// hubs, dedup and delivery marks across two pools, batch order on a pool — and retention by
+// day partitions.
 import { afterAll, describe, expect, it } from 'vitest';
-import { readDevicePage, type DeviceConfigPage } from '../../hub/index.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { ev, sample } from '../support/store-contract.js';
 import { TestSchema } from './pg-fixture.js';
 
-const ev = (seq: number, over: Record<string, unknown> = {}) => ({
-  count: 1,
-  seq,
-  device: 'r1',
-  component: 'eth0',
-  eventClass: '/Net',
-  eventKey: 'down',
-  severity: 4,
-  summary: 'link down',
-  message: '',
-  time: undefined,
-  fields: undefined,
-  ...over,
-});
-const sample = (seq: number, t: number, value = seq, device = 'r1') => ({
-  seq,
-  device,
-  component: '',
-  metric: 'cpu',
-  value,
-  timestamp: t,
-});
 const DAY = 86_400_000;
 
 describe('PgStore', () => {
@@ -42,77 +21,6 @@ describe('PgStore', () => {
     });
     const v = await c.pool.query<{ version: number }>('SELECT version FROM zhub_schema');
     expect(v.rows).toEqual([{ version: 3 }]);
-  });
-
-  it('serves the paged config pull: every device in one page, bounded pages, changes only whole', async () => {
-    const clock = new ManualClock();
-    const store = await schema.store(clock);
-    await store.model.putCollector('paged', {});
-    const ids = Array.from({ length: 230 }, (_, i) => `p-${String(i).padStart(3, '0')}`);
-    await store.model.putDevices(
-      ids.map((id) => ({ id, address: 'x', collector: 'paged' })),
-      'add',
-    );
-    const limits = { pullPageDevices: 50, pullPageBytes: 1 << 20, pullPageIds: 120 };
-    const walk = async (since: number) => {
-      const whole: string[] = [];
-      const named: string[] = [];
-      let cursor: string | null = null;
-      let pages = 0;
-      do {
-        const p = JSON.parse(
-          (await readDevicePage(store.model, 'paged', since, cursor, limits, clock.now())).json,
-        ) as DeviceConfigPage;
-        expect(p.devices.length).toBeLessThanOrEqual(50);
-        expect(p.devices.length + p.unchanged.length).toBeLessThanOrEqual(120);
-        whole.push(...p.devices.map((d) => d.id));
-        named.push(...p.unchanged);
-        cursor = p.cursor;
-        pages++;
-      } while (cursor !== null);
-      return { whole, named, pages };
-    };
-    const full = await walk(0);
-    expect(full.whole).toEqual(ids);
-    expect(full.pages).toBe(5);
-    clock.advance(1_000);
-    const since = clock.now();
-    await store.model.putDevices(
-      [{ id: 'p-100', address: 'y', collector: 'paged' }] as never,
-      'upsert',
-    );
-    const inc = await walk(since);
-    expect(inc.whole).toEqual(['p-100']);
-    expect([...inc.named, ...inc.whole].sort()).toEqual(ids);
-  });
-
-  it('keeps dead letters once per daemon, kind and seq, bounded, listed by daemon name', async () => {
-    const store = await schema.store();
-    const letter = (seq: number | null, daemon = 'u:d1') => ({
-      at: 1,
-      daemon,
-      kind: 'event' as const,
-      seq,
-      reason: 'bad_severity',
-      message: 'severity must be…',
-      item: '{}',
-    });
-    expect(await store.deadLetters.add([letter(1), letter(2), letter(null)], 10)).toEqual({
-      fresh: [true, true, true],
-      evicted: 0,
-    });
-    expect((await store.deadLetters.add([letter(2), letter(3)], 3)).fresh).toEqual([false, true]);
-    const all = await store.deadLetters.list({});
-    expect(all.total).toBe(3);
-    expect(all.letters.map((l) => l.seq)).toEqual([3, null, 2]);
-    await store.deadLetters.add([letter(1, 'u:other')], 3);
-    expect((await store.deadLetters.list({ daemon: 'd1' })).letters.map((l) => l.seq)).toEqual([
-      3,
-      null,
-    ]);
-    expect((await store.deadLetters.list({ daemon: 'u:other' })).total).toBe(1);
-    const one = await store.deadLetters.get(all.letters[0]?.id as number);
-    expect(one).toMatchObject({ seq: 3, item: '{}' });
   });
 
   it('adds, moves and removes devices, bumping generations, leaving tombstones for other hubs', async () => {
@@ -157,41 +65,6 @@ describe('PgStore', () => {
     expect((await store.model.listDevices({ search: 'b' })).devices.map((d) => d.id)).toEqual([
       'b',
     ]);
-  });
-
-  it('stores a batch exactly once, refuses one that overtakes, dedups and clears', async () => {
-    const store = await schema.store();
-    expect(await store.events.ingestEvents('u:d1', [ev(1), ev(2)], 1_000)).toMatchObject({
-      ack: 2,
-      stored: 2,
-      deduplicated: 1,
-    });
-    expect(await store.events.ingestEvents('u:d1', [ev(2), ev(3)], 1_001)).toMatchObject({
-      ack: 3,
-      stored: 1,
-      duplicates: 1,
-    });
-    await expect(store.events.ingestEvents('u:d1', [ev(9)], 1_002, 0, 7)).rejects.toMatchObject({
-      code: 'HUB_ERR_OUT_OF_ORDER',
-    });
-    const open = await store.events.queryEvents({ state: 'active', device: 'r1' });
-    expect(open.events).toHaveLength(1);
-    expect(open.events[0]?.count).toBe(3);
-    // A raise and its clear in one batch, in that order: closed.
-    const r = await store.events.ingestEvents(
-      'u:d1',
-      [ev(4, { eventKey: 'x' }), ev(5, { eventKey: 'x', severity: 0 })],
-      1_003,
-    );
-    expect(r.cleared).toBe(1);
-    const id = open.events[0]?.id as number;
-    expect(await store.events.setEventState([id], 'acknowledged', 'op', 1_004)).toBe(1);
-    expect(await store.events.setEventState([id], 'closed', 'op', 1_005)).toBe(1);
-    await store.events.ingestEvents('u:d1', [ev(6)], 1_006);
-    await expect(store.events.setEventState([id], 'open', 'op', 1_007)).rejects.toMatchObject({
-      code: 'HUB_ERR_CONFLICT',
-    });
-    expect(await store.highWater('u:d1', 'events')).toBe(6);
   });
 
   it('deduplicates across hubs and keeps one mark per daemon whichever hub a batch reaches', async () => {
@@ -284,10 +157,5 @@ describe('PgStore', () => {
     expect(await store.metrics.purgeMetrics(today - 7 * DAY, 1000)).toBe(0);
     expect(await store.metrics.countSamples()).toBe(before - 2);
     expect((await store.metrics.listSeries('r9')).map((s) => s.metric)).toEqual(['cpu']);
-  });
-
-  it('reports itself healthy with a real write', async () => {
-    const store = await schema.store();
-    expect(await store.healthy()).toBe(true);
   });
 });
