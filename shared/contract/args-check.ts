@@ -38,7 +38,8 @@ export function argsCheck(method: string, spec: MethodSpec): ArgsCheck {
         { data: { field: label(n) } },
       );
     }
-    const out = new Array<unknown>(n);
+    // The decoded arguments are this call's own: parsed values are written back in place.
+    const out = args;
     for (let i = 0; i < n; i++) {
       const r = schemas[i]!.safeParse(args[i]);
       if (!r.success) {
