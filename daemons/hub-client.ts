@@ -205,7 +205,10 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       };
       const timer = this.clock.setTimeout(() => {
         this.waiters.delete(waiter);
-        const why = this.lastError ? `: ${this.lastError.message}` : '';
+        const last = this.lastError;
+        // The hub answered, and refused: say so, not "could not reach".
+        if (last instanceof ZHubError && last.code === 'HUB_ERR_RATE_LIMITED') return reject(last);
+        const why = last ? `: ${last.message}` : '';
         reject(
           new ZHubError(
             'HUB_ERR_TIMEOUT',

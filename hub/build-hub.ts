@@ -11,7 +11,8 @@ import {
   silentLogger,
   WsTransport,
 } from '../shared/index.js';
-import { USERS_FILE, UserStore } from './auth/users-file.js';
+import { USERS_FILE, UserStore, type UserChanges } from './auth/users-file.js';
+import { UsersWatch } from './auth/users-watch.js';
 import { ApiAuth } from './http/api-auth.js';
 import { registerApiRoutes } from './http/api-routes.js';
 import { hubStatus, registerStatusRoutes } from './http/status-routes.js';
@@ -31,6 +32,11 @@ export interface HubServerOptions extends Partial<HubCoreOptions> {
    * daemons holding the old service get the new one by themselves.
    */
   watchServices?: boolean;
+  /**
+   * Watch the users file (when the users come from one) so that added, removed and re-keyed
+   * users take effect at once (default true). `ZHub.reloadUsers()` reloads it on demand.
+   */
+  watchUsers?: boolean;
   /** The WebSocket path daemons connect to (default `/hub`). */
   path?: string;
   /**
@@ -52,6 +58,8 @@ export interface ZHub {
    * the store and the HTTP server close. Later calls return the same promise.
    */
   close(drainMs?: number): Promise<void>;
+  /** Reads the users file again now (SIGHUP): what changed takes effect at once. */
+  reloadUsers(): Promise<UserChanges | undefined>;
 }
 
 const REFUSALS = {
@@ -169,6 +177,9 @@ export async function buildHubServer(options: HubServerOptions = {}): Promise<ZH
   admitUpgrades(app, hub);
   registerStatusRoutes(app, hub);
   const auth = new ApiAuth(hub.users, hub.limiter, hub.clock);
+  hub.onUsersChanged((changes) => auth.forget([...changes.removed, ...changes.changed]));
+  const usersWatch = new UsersWatch(hub.users, (c) => hub.revokeUsers(c), hub.clock, log);
+  if (options.watchUsers !== false) usersWatch.start();
   registerUiRoutes(app, auth);
   registerApiRoutes(
     app,
@@ -191,8 +202,10 @@ export async function buildHubServer(options: HubServerOptions = {}): Promise<ZH
     app,
     hub,
     registerService: (Class, name) => hub.registerService(Class, name),
+    reloadUsers: () => usersWatch.reloadNow(),
     close: (drainMs?: number) =>
       (closed ??= (async () => {
+        usersWatch.close();
         watcher?.close();
         await watcher?.settled();
         await hub.close(drainMs);

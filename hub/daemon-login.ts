@@ -1,6 +1,6 @@
 import type { Clock, HubLimits, Logger } from '../shared/index.js';
 import { CloseCode, ZHubError } from '../shared/index.js';
-import type { LoginLimiter } from './auth/login-limiter.js';
+import type { LoginGuard } from './auth/login-guard.js';
 import type { UpgradeLimiter } from './auth/upgrade-limiter.js';
 import type { UserStore } from './auth/users-file.js';
 import type { LoginInfo } from './login-root.js';
@@ -14,7 +14,7 @@ import type { Session } from './session.js';
 export class DaemonLogin {
   constructor(
     private readonly users: UserStore,
-    private readonly limiter: LoginLimiter,
+    private readonly limiter: LoginGuard,
     private readonly upgrades: UpgradeLimiter,
     private readonly limits: HubLimits,
     private readonly clock: Clock,
@@ -30,19 +30,12 @@ export class DaemonLogin {
   ): Promise<void> {
     if (session.loggedIn)
       throw new ZHubError('HUB_ERR_ALREADY_LOGGED_IN', 'this connection is already logged in');
-    const wait = this.limiter.retryAfter(session.address);
-    if (wait > 0) {
-      throw new ZHubError(
-        'HUB_ERR_RATE_LIMITED',
-        `too many failed logins from ${session.address}; retry in ${Math.ceil(wait / 1000)} s`,
-        { data: { retryAfterMs: wait } },
-      );
-    }
+    this.limiter.check(session.address, username);
     const ok = await this.users.verify(username, password);
     if (session.broker.closed)
       throw new ZHubError('HUB_ERR_CONNECTION_LOST', 'connection closed during login');
     if (!ok) {
-      this.limiter.fail(session.address);
+      this.limiter.fail(session.address, username);
       session.failedLogins++;
       this.log.warn({ user: username.slice(0, 64), peer: session.address }, 'failed login');
       if (session.failedLogins >= this.limits.maxLoginFailuresPerConnection) {
@@ -57,7 +50,7 @@ export class DaemonLogin {
       }
       throw new ZHubError('HUB_ERR_AUTH_FAILED', 'unknown user or wrong password');
     }
-    this.limiter.succeed(session.address);
+    this.limiter.succeed(session.address, username);
     this.upgrades.settled(session.address);
     session.user = username;
     session.daemon = info.name ?? username;

@@ -15,9 +15,9 @@ import {
   systemClock,
   ZHubError,
 } from '../shared/index.js';
-import { LoginLimiter } from './auth/login-limiter.js';
+import { LoginGuard } from './auth/login-guard.js';
 import { UpgradeLimiter } from './auth/upgrade-limiter.js';
-import type { UserStore } from './auth/users-file.js';
+import type { UserChanges, UserStore } from './auth/users-file.js';
 import { HubAvatar, type ServiceBroker } from './hub-avatar.js';
 import type { HubService, ServiceClass } from './hub-service.js';
 import { LoginRoot, type LoginAuthority, type LoginInfo } from './login-root.js';
@@ -69,11 +69,12 @@ export class Hub implements LoginAuthority, ServiceBroker {
   readonly users: UserStore;
   private readonly monitors: MonitorDirectory;
   /** Failed-login limits, shared by daemon logins and the HTTP API. */
-  readonly limiter: LoginLimiter;
+  readonly limiter: LoginGuard;
   /** Upgrade rate and not-yet-logged-in connections per address. */
   readonly upgrades: UpgradeLimiter;
   private readonly loginTimers = new Map<Session, TimerHandle>();
   private readonly daemonLogin: DaemonLogin;
+  private readonly usersChanged = new Set<(changes: UserChanges) => void>();
   private nextSessionId = 1;
   private closing = false;
 
@@ -105,12 +106,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
     this.retention.start();
     this.monitors = options.monitors ?? new StoreMonitors(store);
     this.registry = new ServiceRegistry(this.log, this.clock, this.env);
-    this.limiter = new LoginLimiter(
-      this.clock,
-      this.limits.maxLoginFailures,
-      this.limits.loginFailureWindowMs,
-      this.limits.loginLimiterEntries,
-    );
+    this.limiter = new LoginGuard(this.clock, this.limits);
     this.upgrades = new UpgradeLimiter(
       this.clock,
       this.limits.upgradesPerSecondPerAddress,
@@ -211,6 +207,35 @@ export class Hub implements LoginAuthority, ServiceBroker {
   /** @internal ServiceBroker */
   serviceNames(): string[] {
     return this.registry.names();
+  }
+
+  /**
+   * The users file changed (a reload): every connection of a removed user, or of one whose
+   * password changed, is closed with HUB_ERR_CREDENTIALS_REVOKED, and the listeners (the HTTP
+   * side: cached API logins, status-page sessions) are told. Answers the connections closed.
+   */
+  revokeUsers(changes: UserChanges): number {
+    const revoked = new Set([...changes.removed, ...changes.changed]);
+    let closed = 0;
+    if (revoked.size > 0) {
+      for (const session of [...this.sessions]) {
+        if (!session.loggedIn || !revoked.has(session.user)) continue;
+        closed++;
+        session.broker.abort(
+          'HUB_ERR_CREDENTIALS_REVOKED',
+          CloseCode.CREDENTIALS_REVOKED,
+          `user '${session.user}' was ${changes.removed.includes(session.user) ? 'removed' : 'given a new password'}`,
+        );
+      }
+    }
+    for (const cb of this.usersChanged) cb(changes);
+    this.log.info({ ...changes, closed }, 'users file reloaded');
+    return closed;
+  }
+
+  /** Runs `cb` after each reload of the users (see revokeUsers). */
+  onUsersChanged(cb: (changes: UserChanges) => void): void {
+    this.usersChanged.add(cb);
   }
 
   /**

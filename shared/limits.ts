@@ -32,8 +32,10 @@ export const DEFAULT_RPC_LIMITS: Readonly<RpcLimits> = Object.freeze({
 export interface HubLimits {
   /** A connection that has not logged in by then is closed (HUB_ERR_LOGIN_TIMEOUT). */
   loginTimeoutMs: number;
-  /** Failed logins allowed per client address within `loginFailureWindowMs` before HUB_ERR_RATE_LIMITED. */
+  /** Failed logins allowed per (client address, user) within `loginFailureWindowMs` before HUB_ERR_RATE_LIMITED. */
   maxLoginFailures: number;
+  /** Failed logins allowed per client address, whatever the user, within the same window. */
+  maxLoginFailuresPerAddress: number;
   loginFailureWindowMs: number;
   /** Distinct addresses the failure limiter remembers; oldest forgotten first. */
   loginLimiterEntries: number;
@@ -52,6 +54,7 @@ export interface HubLimits {
 export const DEFAULT_HUB_LIMITS: Readonly<HubLimits> = Object.freeze({
   loginTimeoutMs: 10_000,
   maxLoginFailures: 10,
+  maxLoginFailuresPerAddress: 100,
   loginFailureWindowMs: 60_000,
   loginLimiterEntries: 10_000,
   maxLoginFailuresPerConnection: 3,

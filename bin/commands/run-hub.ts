@@ -32,6 +32,11 @@ export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: stri
       await zhub.hub.env.model.putCollector({ name, properties: {} });
   }
   const address = await zhub.app.listen({ port: opts.port, host: opts.host });
+  if (generatedPassword !== undefined) {
+    // Written only now that the hub listens: a first start that fails (a port in use) leaves
+    // no file, and the next start makes and prints a password again.
+    await users.save();
+  }
   if (generatedPassword !== undefined && cluster.isPrimary) {
     // Printed once, here, and never logged: the file keeps only a salted hash.
     console.log(
@@ -73,6 +78,8 @@ export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: stri
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // The users file is watched; SIGHUP reads it again too (an editor that writes in place).
+  process.on('SIGHUP', () => void zhub.reloadUsers());
   return { zhub, wsUrl, log };
 }
 
@@ -92,8 +99,10 @@ export async function runHubWorkers(opts: HubConfig): Promise<void> {
   }
   // The users file is created here, once, before the workers read it.
   const usersFile = opts.users ?? defaultUsersFile(opts.data);
-  const { generatedPassword } = await UserStore.open(usersFile);
+  const { store: created, generatedPassword } = await UserStore.open(usersFile);
   if (generatedPassword !== undefined) {
+    // The workers read the file: it is written before they start, and the password shown now.
+    await created.save();
     console.log(
       `\nCreated hub user 'admin' with password: ${generatedPassword}\n` +
         `(stored hashed in ${usersFile}; it is not shown again — manage users with 'zhub user')\n`,

@@ -53,6 +53,27 @@ export function userCommand(): Command {
     }),
   );
   user.addCommand(
+    fileOptions(
+      new Command('passwd')
+        .description("reset a user's password (its sessions on a running hub end at once)")
+        .argument('<name>')
+        .addOption(
+          new Option(
+            '--password <password>',
+            'the new password (default: a random one, printed once)',
+          ).env('ZHUB_NEW_PASSWORD'),
+        ),
+    ).action(async (name: string, f: FileFlags & { password?: string }) => {
+      const { randomPassword, UserStore } = await usersFile();
+      const store = await UserStore.load(usersPath(f));
+      if (!store.has(name)) throw new Error(`no user '${name}' in ${usersPath(f)}`);
+      const password = f.password ?? randomPassword();
+      await store.set(name, password);
+      await store.save();
+      console.log(`new password for '${name}'${f.password ? '' : `: ${password}`}`);
+    }),
+  );
+  user.addCommand(
     fileOptions(new Command('remove').description('remove a user').argument('<name>')).action(
       async (name: string, f: FileFlags) => {
         const { UserStore } = await usersFile();

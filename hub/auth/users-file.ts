@@ -30,6 +30,14 @@ const fileSchema = z.object({
 /** Successful logins remembered (see UserStore.verified). */
 const MAX_REMEMBERED = TABLE_BOUNDS.rememberedLogins;
 
+/** What a reload of the users file changed. */
+export interface UserChanges {
+  added: string[];
+  removed: string[];
+  /** Users whose password changed: their sessions end as a removed user's do. */
+  changed: string[];
+}
+
 /** User names: what an operator can type and a log line can show safely. */
 export const USER_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 
@@ -82,8 +90,10 @@ export class UserStore {
   }
 
   /**
-   * Loads `path`, or creates it with user `admin` and a random password when it does not exist.
-   * `generatedPassword` is set only on creation, so the caller can print it once.
+   * Loads `path`, or, when it does not exist, makes a store with user `admin` and a random
+   * password, not yet saved: the caller saves it once it can show the password (the hub, after
+   * it is listening), so a first start that fails never leaves a file whose password nobody
+   * saw. `generatedPassword` is set only then.
    */
   static async open(path: string): Promise<{ store: UserStore; generatedPassword?: string }> {
     try {
@@ -94,8 +104,32 @@ export class UserStore {
     const store = new UserStore(path);
     const generatedPassword = randomPassword();
     await store.set('admin', generatedPassword);
-    await store.save();
     return { store, generatedPassword };
+  }
+
+  /** The file this store is kept in, if any. */
+  get file(): string | undefined {
+    return this.path;
+  }
+
+  /**
+   * Reads the file again and takes what it says now: answers who was added, removed, or had
+   * a new password. Throws HUB_ERR_USERS_FILE (and keeps the users as they were) when the
+   * file is unreadable or malformed.
+   */
+  async reload(): Promise<UserChanges> {
+    if (this.path === undefined) return { added: [], removed: [], changed: [] };
+    const fresh = await UserStore.load(this.path);
+    const changes: UserChanges = { added: [], removed: [], changed: [] };
+    for (const [name, hash] of this.users) {
+      const now = fresh.users.get(name);
+      if (now === undefined) changes.removed.push(name);
+      else if (now.hash !== hash.hash || now.salt !== hash.salt) changes.changed.push(name);
+    }
+    for (const name of fresh.users.keys()) if (!this.users.has(name)) changes.added.push(name);
+    for (const name of [...changes.removed, ...changes.changed]) this.users.delete(name);
+    for (const [name, hash] of fresh.users) if (!this.users.has(name)) this.users.set(name, hash);
+    return changes;
   }
 
   list(): string[] {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../shared/index.js';
 import { TABLE_BOUNDS, ZHubError } from '../../shared/index.js';
-import type { LoginLimiter } from '../auth/login-limiter.js';
+import type { LoginGuard } from '../auth/login-guard.js';
 import type { UserStore } from '../auth/users-file.js';
 import { cookie, SESSION_COOKIE, WebSessions } from './web-sessions.js';
 
@@ -15,11 +15,11 @@ const CACHE_TTL_MS = 60_000;
  * a dashboard polling every few seconds does not pay for scrypt on every request.
  */
 export class ApiAuth {
-  private readonly verified = new Map<string, number>();
+  private readonly verified = new Map<string, { user: string; until: number }>();
 
   constructor(
     private readonly users: UserStore,
-    private readonly limiter: LoginLimiter,
+    private readonly limiter: LoginGuard,
     private readonly clock: Clock,
     readonly web: WebSessions = new WebSessions(clock),
   ) {}
@@ -41,29 +41,27 @@ export class ApiAuth {
     return this.verify(req.ip, creds.slice(0, sep), creds.slice(sep + 1));
   }
 
+  /** Forgets what was verified for `users` and ends their status-page sessions (revoked). */
+  forget(users: readonly string[]): void {
+    const gone = new Set(users);
+    for (const [key, v] of this.verified) if (gone.has(v.user)) this.verified.delete(key);
+    for (const u of gone) this.web.endUser(u);
+  }
+
   /** Checks a user name and password (cached for a minute once verified), rate-limited per address. */
   async verify(ip: string, user: string, password: string): Promise<string> {
     const key = createHash('sha256').update(`${user}\u0000${password}`).digest('base64');
     const now = this.clock.now();
-    const until = this.verified.get(key);
-    if (until !== undefined && until > now && this.users.has(user)) return user;
-    const wait = this.limiter.retryAfter(ip);
-    if (wait > 0) {
-      throw new ZHubError(
-        'HUB_ERR_RATE_LIMITED',
-        `too many failed logins; retry in ${Math.ceil(wait / 1000)} s`,
-        {
-          data: { retryAfterMs: wait },
-        },
-      );
-    }
+    const known = this.verified.get(key);
+    if (known !== undefined && known.until > now && this.users.has(user)) return user;
+    this.limiter.check(ip, user);
     if (!(await this.users.verify(user, password))) {
-      this.limiter.fail(ip);
+      this.limiter.fail(ip, user);
       throw new ZHubError('HUB_ERR_AUTH_FAILED', 'unknown user or wrong password');
     }
-    this.limiter.succeed(ip);
+    this.limiter.succeed(ip, user);
     if (this.verified.size >= CACHE_MAX) this.verified.clear();
-    this.verified.set(key, now + CACHE_TTL_MS);
+    this.verified.set(key, { user, until: now + CACHE_TTL_MS });
     return user;
   }
 }

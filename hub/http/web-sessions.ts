@@ -38,6 +38,18 @@ export class WebSessions {
     return s.user;
   }
 
+  /** Ends every session of `user` (removed, or its password changed). */
+  endUser(user: string): number {
+    let n = 0;
+    for (const [token, s] of this.sessions) {
+      if (s.user === user) {
+        this.sessions.delete(token);
+        n++;
+      }
+    }
+    return n;
+  }
+
   end(token: string | undefined): void {
     if (token !== undefined) this.sessions.delete(token);
   }

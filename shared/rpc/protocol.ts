@@ -40,6 +40,7 @@ export const CloseCode = {
   HANDSHAKE_TIMEOUT: 4006,
   PING_TIMEOUT: 4007,
   SUPERSEDED: 4008,
+  CREDENTIALS_REVOKED: 4009,
 } as const;
 
 /** Levels of nesting the envelope itself adds around a value (frame, message, args). */

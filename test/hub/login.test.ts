@@ -147,6 +147,9 @@ describe('users file', () => {
     const path = join(dir, 'sub', 'hubpasswd.json');
     const first = await UserStore.open(path);
     expect(first.generatedPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    // Not written until the caller saves it (the hub: once it listens).
+    await expect(stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
+    await first.store.save();
     const text = await readFile(path, 'utf8');
     expect(text).not.toContain(first.generatedPassword);
     expect(JSON.parse(text)).toMatchObject({
@@ -210,7 +213,9 @@ describe('buildHub({ dataDir })', () => {
     const { buildHub } = await import('../../services/index.js');
     const { connectHub } = await import('../../daemons/index.js');
     const dataDir = await mkdtemp(join(tmpdir(), 'zhub-datadir-users-'));
-    const { generatedPassword } = await UserStore.open(join(dataDir, 'hubpasswd.json'));
+    const opened = await UserStore.open(join(dataDir, 'hubpasswd.json'));
+    await opened.store.save();
+    const { generatedPassword } = opened;
     const zhub = await buildHub({ dataDir });
     try {
       const address = await zhub.app.listen({ port: 0, host: '127.0.0.1' });
