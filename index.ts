@@ -96,6 +96,7 @@ export type {
   GetServiceOptions,
   HandleOptions,
   ServiceHandle,
+  ClientTls,
   HubClientOptions,
   HubDaemonOptions,
   Sample,

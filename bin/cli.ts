@@ -10,6 +10,7 @@ import { deviceCommand } from './commands/device.js';
 import { deadletterCommand } from './commands/deadletter.js';
 import { eventsCommand } from './commands/events.js';
 import { newCommand } from './commands/new.js';
+import { certCommand } from './commands/cert.js';
 
 const program = new Command('zhub')
   .description(
@@ -27,7 +28,8 @@ const program = new Command('zhub')
   .addCommand(daemonCommand())
   .addCommand(statusCommand())
   .addCommand(configCommand())
-  .addCommand(newCommand());
+  .addCommand(newCommand())
+  .addCommand(certCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -27,7 +27,7 @@ import {
 import type { ServiceProxy } from './service-proxy.js';
 import { ServiceSet } from './service-set.js';
 import { serviceHandle, type HandleOptions, type ServiceHandle } from './service-handle.js';
-import { wsConnector, type Connector } from './ws-connect.js';
+import { wsConnector, type ClientTls, type Connector } from './ws-connect.js';
 
 export interface HubClientOptions {
   /**
@@ -53,6 +53,8 @@ export interface HubClientOptions {
   rpcLimits?: Partial<RpcLimits>;
   /** Opens transports; defaults to `ws`. */
   connector?: Connector;
+  /** For a `wss://` hub: the CA to verify it with (default: the system's), and a client certificate. */
+  tls?: ClientTls;
   /** Random source for backoff jitter (tests). */
   random?: () => number;
   /**
@@ -160,6 +162,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       wsConnector({
         maxFrameBytes: options.rpcLimits?.maxFrameBytes ?? DEFAULT_RPC_LIMITS.maxFrameBytes,
         handshakeTimeoutMs: this.limits.connectTimeoutMs,
+        ...(options.tls ? { tls: options.tls } : {}),
       });
   }
 

@@ -20,7 +20,7 @@ import type { ServiceProxy } from './service-proxy.js';
 import { serviceHandle, type ServiceHandle } from './service-handle.js';
 import type { SpoolSender } from './spool/spool-sender.js';
 import { Spool, type SpoolOptions, type Stream } from './spool/spool.js';
-import type { Connector } from './ws-connect.js';
+import type { ClientTls, Connector } from './ws-connect.js';
 
 export type { Sample };
 
@@ -51,6 +51,8 @@ export interface HubDaemonOptions {
   clock?: Clock;
   logger?: Logger;
   connector?: Connector;
+  /** For a `wss://` hub: the CA to verify it with, and a client certificate (mTLS). */
+  tls?: ClientTls;
   limits?: Partial<ClientLimits>;
   random?: () => number;
 }
@@ -111,6 +113,7 @@ export class HubDaemon extends Referenceable {
       clock: this.clock,
       logger: this.log,
       ...(opts.connector ? { connector: opts.connector } : {}),
+      ...(opts.tls ? { tls: opts.tls } : {}),
       ...(opts.limits ? { limits: opts.limits } : {}),
       ...(opts.random ? { random: opts.random } : {}),
     });

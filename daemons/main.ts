@@ -6,6 +6,7 @@ import { CollectorDaemon } from './collector-daemon.js';
 import type { Collector } from './collector.js';
 import { loadCollectorModule } from './collector-module.js';
 import { builtinCollectors } from './collectors/builtin.js';
+import type { ClientTls } from './ws-connect.js';
 
 export interface DaemonMainOptions {
   /** A built-in collector type (port, http, host); with `collectors`, the daemon's type name. */
@@ -25,6 +26,36 @@ export interface DaemonMainOptions {
   batchSize: number;
   device?: string;
   logLevel: string;
+  /** PEM files: the CA to verify a `wss://` hub with, and a client certificate and key (mTLS). */
+  ca?: string;
+  tlsClientCert?: string;
+  tlsClientKey?: string;
+}
+
+/** The client TLS material from files (`--ca`, `--tls-client-cert`, `--tls-client-key`). */
+export async function clientTlsFiles(f: {
+  ca?: string;
+  tlsClientCert?: string;
+  tlsClientKey?: string;
+}): Promise<ClientTls | undefined> {
+  if (!f.ca && !f.tlsClientCert && !f.tlsClientKey) return undefined;
+  if (!f.tlsClientCert !== !f.tlsClientKey)
+    throw new ZHubError('HUB_ERR_CONFIG', '--tls-client-cert and --tls-client-key go together');
+  const read = async (path: string, what: string): Promise<string> => {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (err) {
+      throw new ZHubError(
+        'HUB_ERR_CONFIG',
+        `cannot read the ${what} ${path}: ${(err as Error).message}`,
+      );
+    }
+  };
+  return {
+    ...(f.ca ? { ca: await read(f.ca, 'CA certificate (--ca)') } : {}),
+    ...(f.tlsClientCert ? { cert: await read(f.tlsClientCert, 'client certificate') } : {}),
+    ...(f.tlsClientKey ? { key: await read(f.tlsClientKey, 'client key') } : {}),
+  };
 }
 
 /** The password from the flag, the environment (already merged by the caller) or a file. */
@@ -53,8 +84,10 @@ export async function buildDaemon(opts: DaemonMainOptions, log: Logger): Promise
     }
     collectors.unshift(make());
   }
+  const tls = await clientTlsFiles(opts);
   return new CollectorDaemon({
     ...(opts.type !== undefined ? { type: opts.type } : {}),
+    ...(tls ? { tls } : {}),
     url: opts.hub,
     username: opts.user,
     password: await password(opts),

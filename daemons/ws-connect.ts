@@ -5,12 +5,25 @@ import { WsTransport, ZHubError } from '../shared/index.js';
 /** Opens a transport to `url`. Injected into the hub client so tests can use memory pairs. */
 export type Connector = (url: string) => Promise<Transport>;
 
-/** The default connector: a `ws` WebSocket, no compression, bounded incoming frames. */
+/** How a client verifies a `wss://` hub and, for mTLS, proves itself (PEM). */
+export interface ClientTls {
+  /** CA certificates to trust instead of the system's (a private CA: `zhub cert init`). */
+  ca?: string | Buffer;
+  /** This daemon's client certificate and key, when the hub asks for one. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
+/**
+ * The default connector: a `ws` WebSocket, no compression, bounded incoming frames. A `wss://`
+ * hub's certificate is always verified (against `tls.ca`, else the system's CAs), never skipped.
+ */
 export function wsConnector(options: {
   maxFrameBytes: number;
   handshakeTimeoutMs: number;
   /** Source address to connect from (a multi-homed host; default: the system's choice). */
   localAddress?: string;
+  tls?: ClientTls;
 }): Connector {
   return (url) =>
     new Promise((resolve, reject) => {
@@ -21,6 +34,10 @@ export function wsConnector(options: {
           perMessageDeflate: false,
           handshakeTimeout: options.handshakeTimeoutMs,
           ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+          ...(options.tls?.ca ? { ca: options.tls.ca } : {}),
+          ...(options.tls?.cert ? { cert: options.tls.cert } : {}),
+          ...(options.tls?.key ? { key: options.tls.key } : {}),
+          rejectUnauthorized: true,
         });
       } catch (err) {
         reject(

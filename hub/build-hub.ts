@@ -37,6 +37,21 @@ export interface HubServerOptions extends Partial<HubCoreOptions> {
    * users take effect at once (default true). `ZHub.reloadUsers()` reloads it on demand.
    */
   watchUsers?: boolean;
+  /**
+   * Serve HTTPS and WSS with this certificate and key (PEM). With `clientCa`, daemons may also
+   * present a client certificate signed by it (mTLS); with `requireClientCert`, they must.
+   */
+  tls?: {
+    cert: string | Buffer;
+    key: string | Buffer;
+    clientCa?: string | Buffer;
+    requireClientCert?: boolean;
+  };
+  /**
+   * Behind a TLS-terminating proxy: trust it (true, or its addresses/CIDRs) for the client
+   * address (X-Forwarded-For) and the protocol (X-Forwarded-Proto: Secure cookies). Default off.
+   */
+  trustProxy?: boolean | string | string[];
   /** The WebSocket path daemons connect to (default `/hub`). */
   path?: string;
   /**
@@ -60,6 +75,10 @@ export interface ZHub {
   close(drainMs?: number): Promise<void>;
   /** Reads the users file again now (SIGHUP): what changed takes effect at once. */
   reloadUsers(): Promise<UserChanges | undefined>;
+}
+
+function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host.startsWith('127.') || host === 'localhost';
 }
 
 const REFUSALS = {
@@ -140,14 +159,33 @@ export async function buildHubServer(options: HubServerOptions = {}): Promise<ZH
 
   const maxFrameBytes = options.rpcLimits?.maxFrameBytes ?? DEFAULT_RPC_LIMITS.maxFrameBytes;
   const limits = hub.limits;
+  // Slowloris and silent sockets: the whole request head (a WebSocket upgrade included) must
+  // arrive within headersTimeoutMs, checked every second; Node answers 408 and closes.
+  const serverOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.headersTimeoutMs * 3,
+    connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+  };
+  const tls = options.tls;
   const app = Fastify({
-    // Slowloris and silent sockets: the whole request head (a WebSocket upgrade included) must
-    // arrive within headersTimeoutMs, checked every second; Node answers 408 and closes.
-    http: {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.headersTimeoutMs * 3,
-      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
-    },
+    ...(tls
+      ? {
+          https: {
+            ...serverOptions,
+            cert: tls.cert,
+            key: tls.key,
+            minVersion: 'TLSv1.2' as const,
+            ...(tls.clientCa
+              ? {
+                  ca: tls.clientCa,
+                  requestCert: true,
+                  rejectUnauthorized: tls.requireClientCert ?? false,
+                }
+              : {}),
+          },
+        }
+      : { http: serverOptions }),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
@@ -171,10 +209,23 @@ export async function buildHubServer(options: HubServerOptions = {}): Promise<ZH
       },
     },
     (socket, req) => {
-      hub.accept(new WsTransport(socket, req.socket.remoteAddress ?? 'unknown'));
+      // req.ip: the socket's address, or the client's from a trusted proxy (trustProxy).
+      hub.accept(new WsTransport(socket, req.ip || (req.socket.remoteAddress ?? 'unknown')));
     },
   );
   admitUpgrades(app, hub);
+  hub.security.tls = tls !== undefined;
+  hub.security.clientCerts =
+    tls?.clientCa === undefined ? 'off' : tls.requireClientCert ? 'required' : 'optional';
+  app.addHook('onListen', () => {
+    const at = app.server.address();
+    const host = typeof at === 'object' && at !== null ? at.address : '';
+    hub.security.exposed = !isLoopback(host);
+    if (hub.security.exposed && !hub.security.tls && !options.trustProxy) {
+      hub.security.warning = `listening on ${host} without TLS: passwords and data cross the network in clear. Give the hub --tls-cert and --tls-key (zhub cert init makes them), or run it behind a TLS proxy with --trust-proxy`;
+      log.warn({ host }, hub.security.warning);
+    }
+  });
   registerStatusRoutes(app, hub);
   const auth = new ApiAuth(hub.users, hub.limiter, hub.clock);
   hub.onUsersChanged((changes) => auth.forget([...changes.removed, ...changes.changed]));

@@ -16,7 +16,8 @@ const limitsOf = (defaults: object) =>
 /** The hub's configuration: every key, its type and default, in one place. */
 export const hubConfigSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8789),
-  host: z.string().min(1).default('0.0.0.0'),
+  // Loopback by default: a hub reachable from other hosts is a choice (with TLS, or a warning).
+  host: z.string().min(1).default('127.0.0.1'),
   data: z.string().min(1).default('./data'),
   /** `postgres://user@host/db` for a store shared by several hubs; default: SQLite under `data`. */
   store: z
@@ -30,6 +31,15 @@ export const hubConfigSchema = z.strictObject({
   workers: z.number().int().min(1).max(64).default(1),
   users: z.string().min(1).optional(),
   services: z.array(z.string().min(1)).default([]),
+  /** PEM files of the hub's certificate and key: HTTPS and WSS (`zhub cert init` makes them). */
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+  /** A CA (PEM file) whose client certificates daemons may present (mTLS). */
+  tlsClientCa: z.string().min(1).optional(),
+  /** With tlsClientCa: refuse connections without a client certificate. */
+  tlsRequireClientCert: z.boolean().default(false),
+  /** Behind a TLS proxy: trust it for client addresses and the protocol (true, or addresses). */
+  trustProxy: z.union([z.boolean(), z.string().min(1), z.array(z.string().min(1))]).optional(),
   /** Reload a changed service module without restarting (daemons get the new service). */
   watch: z.boolean().default(false),
   monitors: z.array(z.string().regex(NAME)).min(1).default(['localhost']),

@@ -47,6 +47,18 @@ export interface HubCoreOptions {
   retention?: Partial<RetentionOptions>;
 }
 
+/** How the hub is reachable: shown on /api/status and the status page. */
+export interface HubSecurity {
+  /** HTTPS and WSS. */
+  tls: boolean;
+  /** Client certificates for daemons (mTLS). */
+  clientCerts: 'off' | 'optional' | 'required';
+  /** Listening on an address other than loopback. */
+  exposed: boolean;
+  /** Set when exposed without TLS: said loudly at start, on /api/status and the status page. */
+  warning: string | null;
+}
+
 let hubsInProcess = 0;
 
 /**
@@ -75,6 +87,13 @@ export class Hub implements LoginAuthority, ServiceBroker {
   private readonly loginTimers = new Map<Session, TimerHandle>();
   private readonly daemonLogin: DaemonLogin;
   private readonly usersChanged = new Set<(changes: UserChanges) => void>();
+  /** How the hub is exposed (set when it is built and when it listens); on /api/status. */
+  readonly security: HubSecurity = {
+    tls: false,
+    clientCerts: 'off',
+    exposed: false,
+    warning: null,
+  };
   private nextSessionId = 1;
   private closing = false;
 

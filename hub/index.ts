@@ -2,7 +2,7 @@
 export { buildHubServer } from './build-hub.js';
 export type { HubServerOptions, ZHub } from './build-hub.js';
 export { Hub } from './hub.js';
-export type { HubCoreOptions } from './hub.js';
+export type { HubCoreOptions, HubSecurity } from './hub.js';
 export { daemonKey, HubService, instanceKey } from './hub-service.js';
 export type { Caller, ServiceClass, ServiceContext, ServiceEnvironment } from './hub-service.js';
 export { HubAvatar } from './hub-avatar.js';
@@ -58,3 +58,9 @@ export {
 export { GroupCommit } from './store/group-commit.js';
 export { HubMetrics } from './hub-metrics.js';
 export type { MethodStats } from './hub-metrics.js';
+export {
+  makeCertAuthority,
+  makeClientCertificate,
+  makeServerCertificate,
+} from './tls/certificates.js';
+export type { CertAuthority, PemPair } from './tls/certificates.js';

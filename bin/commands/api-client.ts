@@ -1,4 +1,5 @@
 import { ZHubError } from '../../shared/index.js';
+import { httpCall } from './http-request.js';
 import type { ClientFlags } from './options.js';
 
 /** The hub's HTTP base URL from its daemon endpoint: ws://host:port/hub → http://host:port. */
@@ -18,23 +19,26 @@ export async function api<T = unknown>(
 ): Promise<T> {
   if (flags.password === undefined)
     throw new ZHubError('HUB_ERR_CONFIG', 'no password: pass --password or set ZHUB_PASSWORD');
-  const res = await fetch(`${apiBase(flags.hub)}/api${path}`, {
+  const res = await httpCall(`${apiBase(flags.hub)}/api${path}`, {
     method,
     headers: {
       authorization: `Basic ${Buffer.from(`${flags.user}:${flags.password}`).toString('base64')}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(flags.timeout),
+    timeoutMs: flags.timeout,
+    ...(flags.ca ? { ca: flags.ca } : {}),
+    ...(flags.tlsClientCert ? { cert: flags.tlsClientCert } : {}),
+    ...(flags.tlsClientKey ? { key: flags.tlsClientKey } : {}),
   }).catch((err: unknown) => {
     throw new ZHubError(
       'HUB_ERR_NOT_CONNECTED',
       `cannot reach the hub at ${apiBase(flags.hub)}: ${(err as Error).message}`,
     );
   });
-  const text = await res.text();
+  const text = res.text;
   const json = text ? (JSON.parse(text) as unknown) : undefined;
-  if (!res.ok) {
+  if (res.status < 200 || res.status >= 300) {
     const e = (json as { error?: { code?: string; message?: string; data?: unknown } } | undefined)
       ?.error;
     throw new ZHubError(e?.code ?? 'HUB_ERR_REMOTE', e?.message ?? `HTTP ${res.status}`, {

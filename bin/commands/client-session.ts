@@ -30,8 +30,11 @@ export async function openClient(
     );
   }
   const { connectHub } = await import('../../daemons/index.js');
+  const { clientTlsFiles } = await import('../../daemons/main.js');
+  const tls = await clientTlsFiles(flags);
   try {
     const client = await connectHub({
+      ...(tls ? { tls } : {}),
       url,
       username: user,
       password,

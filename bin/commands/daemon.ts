@@ -80,6 +80,9 @@ export function daemonCommand(): Command {
         batchSize: o.batchSize as number,
         ...(o.device ? { device: o.device as string } : {}),
         logLevel: o.logLevel as string,
+        ...(o.ca ? { ca: o.ca as string } : {}),
+        ...(o.tlsClientCert ? { tlsClientCert: o.tlsClientCert as string } : {}),
+        ...(o.tlsClientKey ? { tlsClientKey: o.tlsClientKey as string } : {}),
       });
     });
 }

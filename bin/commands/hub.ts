@@ -16,7 +16,7 @@ function hubOptions(cmd: Command): Command {
       ),
     )
     .option('-p, --port <port>', 'port to listen on (8789)', intOption('port', 0, 65535))
-    .option('--host <host>', 'address to listen on (0.0.0.0)')
+    .option('--host <host>', 'address to listen on (127.0.0.1; 0.0.0.0 for other hosts, with TLS)')
     .option('-d, --data <dir>', 'data directory, created on first start (./data)')
     .option(
       '--store <url>',
@@ -30,6 +30,14 @@ function hubOptions(cmd: Command): Command {
     .option('--users <file>', 'users file (<data>/hubpasswd.json)')
     .option('--services <dir...>', 'extra folders of service modules to load')
     .option('--watch', 'reload a changed service module without restarting the hub')
+    .option('--tls-cert <file>', "the hub's certificate (PEM): serve HTTPS and WSS")
+    .option('--tls-key <file>', 'its private key (PEM)')
+    .option('--tls-client-ca <file>', 'a CA whose client certificates daemons may present (mTLS)')
+    .option('--tls-require-client-cert', 'with --tls-client-ca: refuse daemons without one')
+    .option(
+      '--trust-proxy [addresses]',
+      'behind a TLS proxy: trust it (or these addresses) for client addresses and https',
+    )
     .option('--monitors <name...>', 'monitors (collectors) to create if missing (localhost)')
     .option('--tracebacks', 'send error stacks to daemons (debugging only)')
     .option(
@@ -61,6 +69,11 @@ async function resolveConfig(cmd: Command): Promise<HubConfig> {
     'users',
     'services',
     'watch',
+    'tlsCert',
+    'tlsKey',
+    'tlsClientCa',
+    'tlsRequireClientCert',
+    'trustProxy',
     'monitors',
     'tracebacks',
     'localCollector',

@@ -18,6 +18,9 @@ export interface ClientFlags {
   monitor: string;
   embedded: boolean;
   timeout: number;
+  ca?: string;
+  tlsClientCert?: string;
+  tlsClientKey?: string;
 }
 
 /** Where the hub is and who we are: shared by the client commands and `zhub daemon`. */
@@ -32,7 +35,19 @@ export function addHubOptions(
         .env('ZHUB_HUB'),
     )
     .addOption(new Option('-u, --user <name>', 'hub user').default('admin').env('ZHUB_USER'))
-    .addOption(new Option('--password <password>', passwordHelp).env('ZHUB_PASSWORD'));
+    .addOption(new Option('--password <password>', passwordHelp).env('ZHUB_PASSWORD'))
+    .addOption(
+      new Option('--ca <file>', 'CA certificate (PEM) to verify a wss:// hub with').env('ZHUB_CA'),
+    )
+    .addOption(
+      new Option(
+        '--tls-client-cert <file>',
+        'client certificate (PEM) for a hub that asks (mTLS)',
+      ).env('ZHUB_TLS_CLIENT_CERT'),
+    )
+    .addOption(
+      new Option('--tls-client-key <file>', 'its private key (PEM)').env('ZHUB_TLS_CLIENT_KEY'),
+    );
 }
 
 export function addClientOptions(cmd: Command): Command {

@@ -1,9 +1,45 @@
 import cluster from 'node:cluster';
 import type { Logger } from '../../shared/index.js';
 import { createLogger, ZHubError } from '../../shared/index.js';
-import { defaultUsersFile, PgStore, UserStore, type ZHub } from '../../hub/index.js';
+import { readFile } from 'node:fs/promises';
+import {
+  defaultUsersFile,
+  PgStore,
+  UserStore,
+  type HubServerOptions,
+  type ZHub,
+} from '../../hub/index.js';
 import type { HubConfig } from '../../hub/config.js';
 import { buildHub } from '../../services/index.js';
+
+/** The hub's TLS material from its files; both of cert and key, or neither. */
+async function hubTls(opts: HubConfig): Promise<HubServerOptions['tls']> {
+  if (opts.tlsCert === undefined && opts.tlsKey === undefined) {
+    if (opts.tlsClientCa !== undefined)
+      throw new ZHubError('HUB_ERR_CONFIG', '--tls-client-ca needs --tls-cert and --tls-key');
+    return undefined;
+  }
+  if (opts.tlsCert === undefined || opts.tlsKey === undefined)
+    throw new ZHubError('HUB_ERR_CONFIG', '--tls-cert and --tls-key go together');
+  const read = async (path: string, what: string): Promise<string> => {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (err) {
+      throw new ZHubError(
+        'HUB_ERR_CONFIG',
+        `cannot read the ${what} ${path}: ${(err as Error).message}`,
+      );
+    }
+  };
+  return {
+    cert: await read(opts.tlsCert, 'certificate (--tls-cert)'),
+    key: await read(opts.tlsKey, 'key (--tls-key)'),
+    ...(opts.tlsClientCa
+      ? { clientCa: await read(opts.tlsClientCa, 'client CA (--tls-client-ca)') }
+      : {}),
+    requireClientCert: opts.tlsRequireClientCert,
+  };
+}
 
 /**
  * `zhub hub`: opens (or creates) the users file, builds the hub, listens, and shuts down
@@ -15,7 +51,10 @@ export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: stri
   const { store: users, generatedPassword } = await UserStore.open(usersFile);
   const shared =
     opts.store === undefined ? undefined : await PgStore.open({ url: opts.store, logger: log });
+  const tls = await hubTls(opts);
   const zhub = await buildHub({
+    ...(tls ? { tls } : {}),
+    ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
     logger: log,
     users,
     servicesDirs: opts.services,
@@ -45,6 +84,7 @@ export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: stri
     );
   }
   const wsUrl = address.replace(/^http/, 'ws') + '/hub';
+  if (zhub.hub.security.warning) console.warn(`\nWARNING: ${zhub.hub.security.warning}\n`);
   // The two addresses a newcomer needs, for people rather than for the log.
   const who = cluster.isWorker ? ` (worker ${cluster.worker?.id}, pid ${process.pid})` : '';
   console.log(`zhub: status page ${address}/  ·  daemons connect to ${wsUrl}${who}`);

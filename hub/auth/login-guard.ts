@@ -30,7 +30,10 @@ export class LoginGuard {
 
   /** 0 when `user` may try from `address` now, else the ms to wait. */
   retryAfter(address: string, user: string): number {
-    return Math.max(this.perUser.retryAfter(key(address, user)), this.perAddress.retryAfter(address));
+    return Math.max(
+      this.perUser.retryAfter(key(address, user)),
+      this.perAddress.retryAfter(address),
+    );
   }
 
   /** Throws HUB_ERR_RATE_LIMITED when `user` may not try from `address` now. */

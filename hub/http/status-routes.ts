@@ -97,6 +97,7 @@ export async function hubStatus(
     daemonsTotal: daemons.length,
     daemonsConnected: live.length + elsewhere.filter((d) => d.connected).length,
     hub: hub.name,
+    security: hub.security,
     daemons: daemons.slice(offset, offset + limit),
     services: hub.registry
       .allInstances()

@@ -101,6 +101,10 @@ function lossText(d) {
 
 async function renderStatus() {
   const s = await api('/status?limit=200');
+  // A hub reachable over the network without TLS says so on every page.
+  const warn = s.security?.warning;
+  $('insecure').hidden = !warn;
+  if (warn) $('insecure').textContent = `Not secure: ${warn}`;
   const shown = s.daemons.length < s.daemonsTotal ? ` (showing ${s.daemons.length})` : '';
   $('daemons-summary').textContent =
     `${s.daemonsConnected} connected, ${s.daemonsTotal - s.daemonsConnected} recently gone${shown}; store: ${s.store.samples} samples, ${s.store.events.rows} events`;

@@ -16,7 +16,7 @@ describe('hub configuration', () => {
     const c = await loadHubConfig({});
     expect(c).toMatchObject({
       port: 8789,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       data: './data',
       monitors: ['localhost'],
       logLevel: 'info',
