@@ -83,6 +83,7 @@ const FATAL = new Set([
   'HUB_ERR_BAD_ARGUMENT',
   'HUB_ERR_CONFIG',
   'HUB_ERR_SUPERSEDED',
+  'HUB_ERR_FORBIDDEN',
 ]);
 
 export interface HubClientEvents {

@@ -52,7 +52,10 @@ export class DaemonLogin {
     }
     this.limiter.succeed(session.address, username);
     this.upgrades.settled(session.address);
+    const grant = this.users.grant(username);
     session.user = username;
+    session.role = grant?.role ?? 'admin';
+    session.monitors = grant?.monitors;
     session.daemon = info.name ?? username;
     session.type = info.type ?? 'unknown';
     session.instance = info.instance ?? '';

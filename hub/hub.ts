@@ -216,6 +216,18 @@ export class Hub implements LoginAuthority, ServiceBroker {
     if (this.closing) throw new ZHubError('HUB_ERR_SHUTTING_DOWN', 'the hub is shutting down');
     if (!this.registry.has(name))
       throw new ZHubError('HUB_ERR_NO_SUCH_SERVICE', `no service named '${name.slice(0, 100)}'`);
+    // Roles: operators work through the status page and the API, not as daemons; a collector
+    // user gets the services of its own monitors only.
+    if (session.role === 'operator')
+      throw new ZHubError(
+        'HUB_ERR_FORBIDDEN',
+        `user '${session.user}' is an operator: no daemon services`,
+      );
+    if (session.role === 'collector' && session.monitors && !session.monitors.includes(monitor))
+      throw new ZHubError(
+        'HUB_ERR_FORBIDDEN',
+        `user '${session.user}' may use monitor${session.monitors.length === 1 ? '' : 's'} ${session.monitors.join(', ')}, not '${monitor.slice(0, 64)}'`,
+      );
     if (!(await this.monitors.has(monitor))) {
       throw new ZHubError('HUB_ERR_NO_SUCH_MONITOR', `no monitor named '${monitor.slice(0, 100)}'`);
     }

@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   HUB_ERR_CONFLICT:
     'The change conflicts with what exists (a duplicate id, a collector still in use).',
   HUB_ERR_USERS_FILE: 'The users (credentials) file is unreadable or malformed.',
+  HUB_ERR_FORBIDDEN: "The user's role does not allow this (an HTTP route, a service, a monitor).",
   HUB_ERR_CREDENTIALS_REVOKED:
     "The session's user was removed or its password changed; the session was closed.",
 } as const;

@@ -36,21 +36,41 @@ export function userCommand(): Command {
             '--password <password>',
             'the password (default: a random one, printed once)',
           ).env('ZHUB_NEW_PASSWORD'),
-        ),
-    ).action(async (name: string, f: FileFlags & { password?: string }) => {
-      const { randomPassword, UserStore } = await usersFile();
-      const { store, generatedPassword } = await UserStore.open(usersPath(f));
-      if (generatedPassword !== undefined) {
-        console.log(`created ${usersPath(f)} with user 'admin', password: ${generatedPassword}`);
-      }
-      const password = f.password ?? randomPassword();
-      const existed = store.has(name);
-      await store.set(name, password);
-      await store.save();
-      console.log(
-        `${existed ? 'updated' : 'added'} user '${name}'${f.password ? '' : ` with password: ${password}`}`,
-      );
-    }),
+        )
+        .addOption(
+          new Option(
+            '--role <role>',
+            'admin (everything), operator (status page, events, reading the model) or collector (daemon logins only)',
+          ).choices(['admin', 'operator', 'collector']),
+        )
+        .option('--monitor <name...>', "a collector user's monitors (default: all)"),
+    ).action(
+      async (
+        name: string,
+        f: FileFlags & {
+          password?: string;
+          role?: 'admin' | 'operator' | 'collector';
+          monitor?: string[];
+        },
+      ) => {
+        const { randomPassword, UserStore } = await usersFile();
+        const { store, generatedPassword } = await UserStore.open(usersPath(f));
+        if (generatedPassword !== undefined) {
+          console.log(`created ${usersPath(f)} with user 'admin', password: ${generatedPassword}`);
+        }
+        if (f.monitor && f.role !== 'collector')
+          throw new Error('--monitor scopes collector users: give --role collector too');
+        const password = f.password ?? randomPassword();
+        const existed = store.has(name);
+        await store.set(name, password);
+        if (f.role !== undefined) store.setGrant(name, f.role, f.monitor);
+        await store.save();
+        const grant = store.grant(name);
+        console.log(
+          `${existed ? 'updated' : 'added'} user '${name}' (${grant?.role ?? 'admin'}${grant?.monitors ? ` of ${grant.monitors.join(', ')}` : ''})${f.password ? '' : ` with password: ${password}`}`,
+        );
+      },
+    ),
   );
   user.addCommand(
     fileOptions(
@@ -88,7 +108,12 @@ export function userCommand(): Command {
     fileOptions(new Command('list').description('list user names')).action(async (f: FileFlags) => {
       const { UserStore } = await usersFile();
       const store = await UserStore.load(usersPath(f));
-      for (const name of store.list()) console.log(name);
+      for (const name of store.list()) {
+        const g = store.grant(name);
+        console.log(
+          `${name}\t${g?.role ?? 'admin'}${g?.monitors ? `\t${g.monitors.join(',')}` : ''}`,
+        );
+      }
     }),
   );
   return user;

@@ -22,10 +22,33 @@ const hashSchema = z.object({
   p: z.number().int().min(1).max(16),
 });
 
-const fileSchema = z.object({
-  version: z.literal(1),
-  users: z.record(z.string(), hashSchema),
+/** What a user may do (see docs/operations.md#roles). Users of files without roles are admins. */
+export const ROLES = ['admin', 'operator', 'collector'] as const;
+export type Role = (typeof ROLES)[number];
+
+const userSchema = hashSchema.extend({
+  role: z.enum(ROLES).optional(),
+  /** A collector's monitors; none: every monitor. */
+  monitors: z
+    .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/))
+    .max(1000)
+    .optional(),
 });
+
+// Version 2 holds roles; a zhub that knows only version 1 refuses it rather than taking every
+// user for an admin.
+const fileSchema = z.object({
+  version: z.union([z.literal(1), z.literal(2)]),
+  users: z.record(z.string(), userSchema),
+});
+
+type UserEntry = z.infer<typeof userSchema>;
+
+/** A user's role and, for a collector, the monitors it may use (undefined: all). */
+export interface Grant {
+  role: Role;
+  monitors: readonly string[] | undefined;
+}
 
 /** Successful logins remembered (see UserStore.verified). */
 const MAX_REMEMBERED = TABLE_BOUNDS.rememberedLogins;
@@ -54,7 +77,7 @@ export function defaultUsersFile(dataDir: string): string {
  * passwords). Kept in memory; `save()` writes the file atomically with mode 0600.
  */
 export class UserStore {
-  private readonly users = new Map<string, PasswordHash>();
+  private readonly users = new Map<string, UserEntry>();
   // Verifying an unknown user costs the same as a known one: no timing oracle for names.
   private readonly decoy: Promise<PasswordHash> = hashPassword(randomPassword());
   /**
@@ -124,7 +147,13 @@ export class UserStore {
     for (const [name, hash] of this.users) {
       const now = fresh.users.get(name);
       if (now === undefined) changes.removed.push(name);
-      else if (now.hash !== hash.hash || now.salt !== hash.salt) changes.changed.push(name);
+      else if (
+        now.hash !== hash.hash ||
+        now.salt !== hash.salt ||
+        (now.role ?? 'admin') !== (hash.role ?? 'admin') ||
+        JSON.stringify(now.monitors ?? null) !== JSON.stringify(hash.monitors ?? null)
+      )
+        changes.changed.push(name);
     }
     for (const name of fresh.users.keys()) if (!this.users.has(name)) changes.added.push(name);
     for (const name of [...changes.removed, ...changes.changed]) this.users.delete(name);
@@ -140,6 +169,26 @@ export class UserStore {
     return this.users.has(name);
   }
 
+  /** The user's role and scope, or undefined for an unknown user. */
+  grant(name: string): Grant | undefined {
+    const u = this.users.get(name);
+    return u === undefined ? undefined : { role: u.role ?? 'admin', monitors: u.monitors };
+  }
+
+  /** Sets a user's role (and a collector's monitors; none: all), keeping its password. */
+  setGrant(name: string, role: Role, monitors?: readonly string[]): void {
+    const u = this.users.get(name);
+    if (u === undefined) throw new ZHubError('HUB_ERR_NOT_FOUND', `no user '${name}'`);
+    if (role !== 'collector' && monitors !== undefined && monitors.length > 0)
+      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'only collector users are scoped to monitors');
+    const next: UserEntry = { ...u, role };
+    if (role === 'collector' && monitors !== undefined && monitors.length > 0)
+      next.monitors = [...monitors];
+    else delete next.monitors;
+    userSchema.parse(next);
+    this.users.set(name, next);
+  }
+
   async set(name: string, password: string): Promise<void> {
     if (!USER_NAME.test(name)) {
       throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'user names are 1-64 letters, digits or _ . @ -');
@@ -147,7 +196,14 @@ export class UserStore {
     if (password.length < 8 || password.length > 1024) {
       throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'passwords are 8 to 1024 characters');
     }
-    this.users.set(name, await hashPassword(password));
+    const before = this.users.get(name);
+    const hash = await hashPassword(password);
+    // A new password keeps the user's role and scope.
+    this.users.set(name, {
+      ...hash,
+      ...(before?.role ? { role: before.role } : {}),
+      ...(before?.monitors ? { monitors: before.monitors } : {}),
+    });
   }
 
   remove(name: string): boolean {
@@ -180,8 +236,10 @@ export class UserStore {
 
   async save(): Promise<void> {
     if (this.path === undefined) return;
+    const roles = [...this.users.values()].some((u) => u.role !== undefined);
     const body =
-      JSON.stringify({ version: 1, users: Object.fromEntries(this.users) }, null, 2) + '\n';
+      JSON.stringify({ version: roles ? 2 : 1, users: Object.fromEntries(this.users) }, null, 2) +
+      '\n';
     await mkdir(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.tmp-${process.pid}`;
     await writeFile(tmp, body, { mode: 0o600 });

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../shared/index.js';
 import { TABLE_BOUNDS, ZHubError } from '../../shared/index.js';
 import type { LoginGuard } from '../auth/login-guard.js';
-import type { UserStore } from '../auth/users-file.js';
+import type { Role, UserStore } from '../auth/users-file.js';
 import { cookie, SESSION_COOKIE, WebSessions } from './web-sessions.js';
 
 const CACHE_MAX = TABLE_BOUNDS.apiAuthCache;
@@ -41,6 +41,11 @@ export class ApiAuth {
     return this.verify(req.ip, creds.slice(0, sep), creds.slice(sep + 1));
   }
 
+  /** The role of an authenticated user (admin for users of files without roles). */
+  roleOf(user: string): Role {
+    return this.users.grant(user)?.role ?? 'admin';
+  }
+
   /** Forgets what was verified for `users` and ends their status-page sessions (revoked). */
   forget(users: readonly string[]): void {
     const gone = new Set(users);
@@ -69,6 +74,7 @@ export class ApiAuth {
 const STATUS: Record<string, number> = {
   HUB_ERR_BAD_ARGUMENT: 400,
   HUB_ERR_AUTH_FAILED: 401,
+  HUB_ERR_FORBIDDEN: 403,
   HUB_ERR_NOT_FOUND: 404,
   HUB_ERR_CONFLICT: 409,
   HUB_ERR_TOO_LARGE: 413,

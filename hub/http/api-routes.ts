@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ZHubError } from '../../shared/index.js';
 import type { HubEnvironment } from '../hub-environment.js';
 import { parseOrThrow } from '../model/device-model.js';
+import type { Role } from '../auth/users-file.js';
 import type { ApiAuth } from './api-auth.js';
 import { sendError } from './api-auth.js';
 
@@ -38,6 +39,30 @@ const idsBody = z.object({ ids: z.array(z.number().int().positive()).min(1).max(
 /** Largest import accepted in one request (all or nothing). */
 const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
 
+/** Operators may change only the events' states. */
+const OPERATOR_WRITES = new Set([
+  '/api/events/acknowledge',
+  '/api/events/close',
+  '/api/events/reopen',
+]);
+
+/**
+ * The role rule of the HTTP API: admins may do everything; operators may read everything and
+ * acknowledge, close and reopen events; collector users have no HTTP API at all (their
+ * credentials sit on every collector host). Refused: HUB_ERR_FORBIDDEN (403).
+ */
+export function allow(role: Role, method: string, route: string, user: string): void {
+  if (role === 'admin') return;
+  if (role === 'operator' && (method === 'GET' || method === 'HEAD' || OPERATOR_WRITES.has(route)))
+    return;
+  throw new ZHubError(
+    'HUB_ERR_FORBIDDEN',
+    role === 'collector'
+      ? `user '${user}' is a collector: daemon logins only, no HTTP API`
+      : `user '${user}' is an operator: ${method} ${route} needs an admin`,
+  );
+}
+
 /**
  * The hub's HTTP JSON API under /api: the model, the event console and metric queries.
  * Every route needs the hub's credentials (HTTP Basic); every input is checked by a schema and
@@ -54,7 +79,9 @@ export function registerApiRoutes(
     (api, _opts, done) => {
       api.decorateRequest('user', '');
       api.addHook('onRequest', async (req) => {
-        (req as unknown as { user: string }).user = await auth.check(req);
+        const who = await auth.check(req);
+        (req as unknown as { user: string }).user = who;
+        allow(auth.roleOf(who), req.method, req.routeOptions.url ?? req.url, who);
       });
       api.setErrorHandler((err, req, reply) =>
         sendError(reply, err, req.headers.authorization !== undefined),

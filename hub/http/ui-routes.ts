@@ -53,9 +53,11 @@ export function registerUiRoutes(app: FastifyInstance, auth: ApiAuth): void {
       const r = loginBody.safeParse(req.body);
       if (!r.success) throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'log in with { user, password }');
       const user = await auth.verify(req.ip, r.data.user, r.data.password);
+      if (auth.roleOf(user) === 'collector')
+        throw new ZHubError('HUB_ERR_FORBIDDEN', `user '${user}' is a collector: no status page`);
       return await reply
         .header('set-cookie', sessionCookie(auth.web.create(user), req.protocol === 'https'))
-        .send({ user });
+        .send({ user, role: auth.roleOf(user) });
     } catch (err) {
       return sendError(reply, err);
     }
@@ -64,7 +66,7 @@ export function registerUiRoutes(app: FastifyInstance, auth: ApiAuth): void {
     const user = auth.web.user(cookie(req.headers.cookie, SESSION_COOKIE));
     return user === undefined
       ? sendError(reply, new ZHubError('HUB_ERR_AUTH_FAILED', 'not logged in'))
-      : reply.send({ user });
+      : reply.send({ user, role: auth.roleOf(user) });
   });
   app.delete('/api/session', async (req, reply) => {
     auth.web.end(cookie(req.headers.cookie, SESSION_COOKIE));

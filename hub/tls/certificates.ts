@@ -34,7 +34,7 @@ function signerOf(ca: CertAuthority): { keys: KeyPair; cert: x509.X509Certificat
 }
 
 async function keyPair(): Promise<KeyPair> {
-  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']));
+  return await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
 }
 
 async function keyPem(key: webcrypto.CryptoKey): Promise<string> {

@@ -79,7 +79,7 @@ describe('zhub command line', () => {
   it('manages users in the users file', async () => {
     const data = await mkdtemp(join(tmpdir(), 'zhub-cli-'));
     const add = await runCli(['user', 'add', 'collector', '--data', data]);
-    expect(add.stdout).toMatch(/added user 'collector' with password: \S{24}/);
+    expect(add.stdout).toMatch(/added user 'collector' \(admin\) with password: \S{24}/);
     const set = await runCli([
       'user',
       'add',
@@ -89,16 +89,16 @@ describe('zhub command line', () => {
       '--data',
       data,
     ]);
-    expect(set.stdout.trim()).toBe("added user 'other'");
+    expect(set.stdout.trim()).toBe("added user 'other' (admin)");
     const list = await runCli(['user', 'list', '--data', data]);
-    expect(list.stdout.trim().split('\n')).toEqual(['admin', 'collector', 'other']);
+    expect(list.stdout.trim().split('\n')).toEqual(['admin\tadmin', 'collector\tadmin', 'other\tadmin']);
     const rm = await runCli(['user', 'remove', 'collector', '--data', data]);
     expect(rm.code).toBe(0);
     const missing = await runCli(['user', 'remove', 'collector', '--data', data]);
     expect(missing.code).toBe(1);
     expect((await runCli(['user', 'list', '--data', data])).stdout.trim().split('\n')).toEqual([
-      'admin',
-      'other',
+      'admin\tadmin',
+      'other\tadmin',
     ]);
   });
 });
