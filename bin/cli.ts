@@ -11,6 +11,7 @@ import { deadletterCommand } from './commands/deadletter.js';
 import { eventsCommand } from './commands/events.js';
 import { newCommand } from './commands/new.js';
 import { certCommand } from './commands/cert.js';
+import { auditCommand } from './commands/audit.js';
 
 const program = new Command('zhub')
   .description(
@@ -29,7 +30,8 @@ const program = new Command('zhub')
   .addCommand(statusCommand())
   .addCommand(configCommand())
   .addCommand(newCommand())
-  .addCommand(certCommand());
+  .addCommand(certCommand())
+  .addCommand(auditCommand());
 
 try {
   await program.parseAsync(process.argv);

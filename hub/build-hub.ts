@@ -14,7 +14,7 @@ import {
 import { USERS_FILE, UserStore, type UserChanges } from './auth/users-file.js';
 import { UsersWatch } from './auth/users-watch.js';
 import { ApiAuth } from './http/api-auth.js';
-import { registerApiRoutes } from './http/api-routes.js';
+import { audit, registerApiRoutes } from './http/api-routes.js';
 import { hubStatus, registerStatusRoutes } from './http/status-routes.js';
 import { registerUiRoutes } from './http/ui-routes.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
@@ -228,7 +228,19 @@ export async function buildHubServer(options: HubServerOptions = {}): Promise<ZH
   });
   registerStatusRoutes(app, hub);
   const auth = new ApiAuth(hub.users, hub.limiter, hub.clock);
-  hub.onUsersChanged((changes) => auth.forget([...changes.removed, ...changes.changed]));
+  hub.onUsersChanged((changes) => {
+    auth.forget([...changes.removed, ...changes.changed]);
+    for (const [what, names] of Object.entries(changes))
+      if ((names as string[]).length > 0)
+        void audit(
+          hub.env,
+          hub.clock.now(),
+          'users-file',
+          `users ${what}`,
+          (names as string[]).join(','),
+          undefined,
+        ).catch((err: unknown) => log.error({ err }, 'could not write the audit log'));
+  });
   const usersWatch = new UsersWatch(hub.users, (c) => hub.revokeUsers(c), hub.clock, log);
   if (options.watchUsers !== false) usersWatch.start();
   registerUiRoutes(app, auth);

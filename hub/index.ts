@@ -26,6 +26,8 @@ export { PgStore } from './store/postgres/pg-store.js';
 export type { PgStoreOptions } from './store/postgres/pg-store.js';
 export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export type {
+  AuditEntry,
+  AuditStore,
   Awaitable,
   DeviceDiff,
   EventQuery,

@@ -108,6 +108,8 @@ export interface DataLimits extends PageLimits {
   maxIngestQueue: number;
   /** Dead letters (refused items) kept; past it the oldest are deleted and counted. */
   maxDeadLetters: number;
+  /** Audit log entries kept; past it the oldest are deleted. */
+  maxAuditEntries: number;
 }
 
 export const DEFAULT_DATA_LIMITS: Readonly<DataLimits> = Object.freeze({
@@ -117,6 +119,7 @@ export const DEFAULT_DATA_LIMITS: Readonly<DataLimits> = Object.freeze({
   maxPushBacklog: 64,
   maxIngestQueue: 10_000,
   maxDeadLetters: 10_000,
+  maxAuditEntries: 100_000,
   pullPageDevices: 500,
   // Under V8's large-object size (about 128 KB) with the frame around it: a page's strings
   // then die young, and serving 100,000 devices causes no old-generation collections (with

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ZHubError } from '../../shared/index.js';
 import type { HubEnvironment } from '../hub-environment.js';
+import { AUDIT_DETAIL_CHARS } from '../store/store.js';
 import { parseOrThrow } from '../model/device-model.js';
 import type { Role } from '../auth/users-file.js';
 import type { ApiAuth } from './api-auth.js';
@@ -39,6 +40,29 @@ const idsBody = z.object({ ids: z.array(z.number().int().positive()).min(1).max(
 /** Largest import accepted in one request (all or nothing). */
 const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
 
+const auditQuery = z.object({
+  user: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** Writes one audit entry (the detail clipped to AUDIT_DETAIL_CHARS). */
+export async function audit(
+  env: Pick<HubEnvironment, 'store' | 'limits'>,
+  at: number,
+  user: string,
+  action: string,
+  target: string,
+  detail: unknown,
+): Promise<void> {
+  let text = detail === undefined ? '' : JSON.stringify(detail);
+  if (text.length > AUDIT_DETAIL_CHARS) text = `${text.slice(0, AUDIT_DETAIL_CHARS)}… (clipped)`;
+  await env.store.audit.add(
+    { at, user, action, target: target.slice(0, 1024), detail: text },
+    env.limits.maxAuditEntries,
+  );
+}
+
 /** Operators may change only the events' states. */
 const OPERATOR_WRITES = new Set([
   '/api/events/acknowledge',
@@ -53,6 +77,8 @@ const OPERATOR_WRITES = new Set([
  */
 export function allow(role: Role, method: string, route: string, user: string): void {
   if (role === 'admin') return;
+  if (route === '/api/audit')
+    throw new ZHubError('HUB_ERR_FORBIDDEN', `user '${user}' may not read the audit log`);
   if (role === 'operator' && (method === 'GET' || method === 'HEAD' || OPERATOR_WRITES.has(route)))
     return;
   throw new ZHubError(
@@ -82,6 +108,23 @@ export function registerApiRoutes(
         const who = await auth.check(req);
         (req as unknown as { user: string }).user = who;
         allow(auth.roleOf(who), req.method, req.routeOptions.url ?? req.url, who);
+      });
+      // Every change that succeeded is audited: who, what, which, when.
+      api.addHook('onResponse', async (req, reply) => {
+        if (req.method === 'GET' || req.method === 'HEAD' || reply.statusCode >= 400) return;
+        const route = req.routeOptions.url ?? req.url;
+        const params = (req.params ?? {}) as Record<string, string>;
+        const body = req.body as { ids?: unknown; id?: unknown; name?: unknown } | undefined;
+        const target =
+          params.id ??
+          params.name ??
+          (Array.isArray(body?.ids) ? body.ids.join(',') : undefined) ??
+          (typeof body?.id === 'string' ? body.id : undefined) ??
+          (typeof body?.name === 'string' ? body.name : undefined) ??
+          (Array.isArray(req.body) ? `${req.body.length} devices` : '');
+        await audit(env, now(), user(req), `${req.method} ${route}`, target, req.body).catch(
+          (err: unknown) => req.log.error({ err }, 'could not write the audit log'),
+        );
       });
       api.setErrorHandler((err, req, reply) =>
         sendError(reply, err, req.headers.authorization !== undefined),
@@ -155,6 +198,10 @@ export function registerApiRoutes(
         });
       }
 
+      api.get('/audit', (req) => {
+        const q = parseOrThrow(auditQuery, req.query);
+        return env.store.audit.list(q);
+      });
       api.get('/deadletters', (req) => {
         const q = parseOrThrow(deadLetterQuery, req.query);
         return env.store.deadLetters.list(

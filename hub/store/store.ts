@@ -195,7 +195,6 @@ export interface MetricStore {
   countSamples(): Awaitable<number>;
 }
 
-/** Everything the hub keeps. SQLite is the embedded default; others implement the same. */
 /** A daemon as a store shared by several hubs knows it (for the status of the whole fleet). */
 export interface FleetMember {
   key: string;
@@ -311,6 +310,34 @@ export interface DeadLetterStore {
   get(id: number): Awaitable<DeadLetter | undefined>;
 }
 
+/** One change an operator made (a device, a collector, an event's state, the users). */
+export interface AuditEntry {
+  id: number;
+  /** Hub time (ms). */
+  at: number;
+  /** Who: the authenticated user, or `users-file` for a reload of the users file. */
+  user: string;
+  /** What: `POST /api/devices`, `users removed`… */
+  action: string;
+  /** Which: a device id, a collector name, event ids, user names. */
+  target: string;
+  /** The request's body or the change, JSON, clipped to AUDIT_DETAIL_CHARS. */
+  detail: string;
+}
+
+/** The longest audit detail kept; longer ones are clipped (and say so). */
+export const AUDIT_DETAIL_CHARS = 4096;
+
+/** The audit log: bounded, the oldest entries deleted past `max`. */
+export interface AuditStore {
+  add(entry: Omit<AuditEntry, 'id'>, max: number): Awaitable<void>;
+  /** Newest first; `user` filters by who. */
+  list(q: { user?: string; limit?: number; offset?: number }): Awaitable<{
+    total: number;
+    entries: AuditEntry[];
+  }>;
+}
+
 /** Everything the hub keeps. SQLite is the embedded default; PostgreSQL is shared by several hubs. */
 export interface Store {
   readonly kind: string;
@@ -318,6 +345,7 @@ export interface Store {
   readonly events: EventStore;
   readonly metrics: MetricStore;
   readonly deadLetters: DeadLetterStore;
+  readonly audit: AuditStore;
   /** The daemon's delivery high-water mark for `stream` (0 when none). */
   highWater(daemon: string, stream: 'events' | 'metrics'): Awaitable<number>;
   /**

@@ -91,7 +91,11 @@ describe('zhub command line', () => {
     ]);
     expect(set.stdout.trim()).toBe("added user 'other' (admin)");
     const list = await runCli(['user', 'list', '--data', data]);
-    expect(list.stdout.trim().split('\n')).toEqual(['admin\tadmin', 'collector\tadmin', 'other\tadmin']);
+    expect(list.stdout.trim().split('\n')).toEqual([
+      'admin\tadmin',
+      'collector\tadmin',
+      'other\tadmin',
+    ]);
     const rm = await runCli(['user', 'remove', 'collector', '--data', data]);
     expect(rm.code).toBe(0);
     const missing = await runCli(['user', 'remove', 'collector', '--data', data]);

@@ -35,10 +35,11 @@ const ROUTES: [method: string, path: string, body?: unknown][] = [
   ['GET', '/api/deadletters/1'],
   ['GET', '/api/metrics?device=r1&metric=cpu'],
   ['GET', '/api/metrics/series?device=r1'],
+  ['GET', '/api/audit'],
 ];
 
 const operatorMay = (method: string, path: string): boolean =>
-  method === 'GET' || path.startsWith('/api/events/');
+  (method === 'GET' && path !== '/api/audit') || path.startsWith('/api/events/');
 
 describe('roles', () => {
   let zhub: ZHub;
@@ -85,6 +86,17 @@ describe('roles', () => {
       seen.push(`${method} ${path}`);
     }
     expect(seen).toHaveLength(ROUTES.length);
+    // Every change the admin made is in the audit log, with who and which.
+    const r = await fetch(`${http}/api/audit?limit=100`, {
+      headers: { authorization: `Basic ${Buffer.from(`boss:${PASSWORD}`).toString('base64')}` },
+    });
+    const log = (await r.json()) as { entries: { user: string; action: string; target: string }[] };
+    const made = log.entries.filter((e) => e.user === 'boss').map((e) => `${e.action} ${e.target}`);
+    expect(made).toContain('POST /api/collectors dc9');
+    expect(made).toContain('DELETE /api/devices/:id r9');
+    expect(made).toContain('PATCH /api/devices/:id r1');
+    // Refused (403) and failed (404: no event 1) requests changed nothing and are not in it.
+    expect(log.entries.every((e) => e.user === 'boss')).toBe(true);
   });
 
   it('the status page: operators log in, collectors may not', async () => {

@@ -20,7 +20,7 @@ describe('PgStore', () => {
       cycleInterval: 300,
     });
     const v = await c.pool.query<{ version: number }>('SELECT version FROM zhub_schema');
-    expect(v.rows).toEqual([{ version: 3 }]);
+    expect(v.rows).toEqual([{ version: 4 }]);
   });
 
   it('adds, moves and removes devices, bumping generations, leaving tombstones for other hubs', async () => {

@@ -48,7 +48,8 @@ export function startCliHub(
     const onData = (d: Buffer): void => {
       out += d.toString();
       // The hub's last start-up line, after the one-time password (if any) was printed.
-      const m = /"url":"(wss?:\/\/(?:127\.0\.0\.1|0\.0\.0\.0):\d+\/hub)"[^\n]*zhub hub listening/.exec(out);
+      const m =
+        /"url":"(wss?:\/\/(?:127\.0\.0\.1|0\.0\.0\.0):\d+\/hub)"[^\n]*zhub hub listening/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve({ child, url: m[1] as string, output: () => out });

@@ -435,6 +435,36 @@ export function describeStore(label: string, make: MakeStore): void {
       expect(left.map((p) => p.t)).toEqual([today + 10, today + 20]);
     });
 
+    it('keeps an audit log, newest first, filtered by user, bounded', async () => {
+      const { store } = await fresh();
+      for (let i = 1; i <= 4; i++)
+        await store.audit.add(
+          {
+            at: i,
+            user: i % 2 ? 'boss' : 'ops',
+            action: 'POST /api/devices',
+            target: `r${i}`,
+            detail: '{}',
+          },
+          3,
+        );
+      const all = await store.audit.list({});
+      expect(all.total).toBe(3);
+      expect(all.entries.map((e) => e.target)).toEqual(['r4', 'r3', 'r2']);
+      expect(all.entries[0]).toMatchObject({
+        at: 4,
+        user: 'ops',
+        action: 'POST /api/devices',
+        detail: '{}',
+      });
+      expect((await store.audit.list({ user: 'boss' })).entries.map((e) => e.target)).toEqual([
+        'r3',
+      ]);
+      expect(
+        (await store.audit.list({ limit: 1, offset: 1 })).entries.map((e) => e.target),
+      ).toEqual(['r3']);
+    });
+
     it('reports itself healthy', async () => {
       const { store } = await fresh();
       expect(await store.healthy()).toBe(true);

@@ -121,6 +121,18 @@ const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX dead_letters_once ON dead_letters(daemon, kind, seq) WHERE seq IS NOT NULL;
   CREATE INDEX dead_letters_by_daemon ON dead_letters(daemon, id);
   `,
+  // 4: the audit log of operators' changes
+  `
+  CREATE TABLE audit (
+    id bigserial PRIMARY KEY,
+    at bigint NOT NULL,
+    "user" text NOT NULL,
+    action text NOT NULL,
+    target text NOT NULL,
+    detail text NOT NULL
+  );
+  CREATE INDEX audit_by_user ON audit("user", id);
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

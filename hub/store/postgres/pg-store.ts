@@ -5,6 +5,7 @@ import type { ModelChanges } from '../../model/model-changes.js';
 import { DirectWriter } from '../direct-writer.js';
 import type { IngestWriter, Store, WriterOptions } from '../store.js';
 import { redactUrl } from '../store-url.js';
+import { PgAudit } from './pg-audit.js';
 import { PgDeadLetters } from './pg-dead-letters.js';
 import { PgEvents } from './pg-events.js';
 import { PgFleet } from './pg-fleet.js';
@@ -47,6 +48,7 @@ export class PgStore implements Store {
   readonly events: PgEvents;
   readonly metrics: PgMetrics;
   readonly deadLetters: PgDeadLetters;
+  readonly audit: PgAudit;
   readonly fleet: PgFleet;
   private sync: PgModelSync | undefined;
   private closed = false;
@@ -64,6 +66,7 @@ export class PgStore implements Store {
     this.metrics = new PgMetrics(pool, serial);
     this.fleet = new PgFleet(pool);
     this.deadLetters = new PgDeadLetters(pool);
+    this.audit = new PgAudit(pool);
   }
 
   /** Connects, creates the schema if needed and migrates it (once, under a lock). */

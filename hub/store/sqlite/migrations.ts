@@ -104,6 +104,18 @@ const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX dead_letters_once ON dead_letters(daemon, kind, seq) WHERE seq IS NOT NULL;
   CREATE INDEX dead_letters_by_daemon ON dead_letters(daemon, id);
   `,
+  // 5: the audit log of operators' changes
+  `
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL
+  );
+  CREATE INDEX audit_by_user ON audit(user, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

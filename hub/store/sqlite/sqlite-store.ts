@@ -7,6 +7,7 @@ import { GroupCommit, type SyncTransactions } from '../group-commit.js';
 import type { IngestWriter, Store, WriterOptions } from '../store.js';
 import { DeliveryMarks, type Stream } from './delivery-marks.js';
 import { migrate } from './migrations.js';
+import { SqliteAudit } from './sqlite-audit.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { SqliteEvents } from './sqlite-events.js';
 import { SqliteMetrics } from './sqlite-metrics.js';
@@ -31,6 +32,7 @@ export class SqliteStore implements Store, SyncTransactions {
   readonly events: SqliteEvents;
   readonly metrics: SqliteMetrics;
   readonly deadLetters: SqliteDeadLetters;
+  readonly audit: SqliteAudit;
   readonly path: string;
   private readonly db: Database.Database;
   private readonly marks: DeliveryMarks;
@@ -74,6 +76,7 @@ export class SqliteStore implements Store, SyncTransactions {
     this.events = new SqliteEvents(this.db, this.marks);
     this.metrics = new SqliteMetrics(this.db, this.marks);
     this.deadLetters = new SqliteDeadLetters(this.db);
+    this.audit = new SqliteAudit(this.db);
   }
 
   /** SQLite's quick_check: 'ok', or the first problems found. */
