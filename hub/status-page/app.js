@@ -34,6 +34,13 @@ function showLogin() {
   $('login').hidden = false;
 }
 
+/** Who is logged in, and as what: an operator's page offers only what an operator may do. */
+function showUser(me) {
+  $('who').textContent = me.user;
+  $('who').title = `role: ${me.role ?? 'admin'}`;
+  document.body.dataset.role = me.role ?? 'admin';
+}
+
 $('login').addEventListener('submit', async (e) => {
   e.preventDefault();
   const form = new FormData(e.target);
@@ -47,7 +54,7 @@ $('login').addEventListener('submit', async (e) => {
     return;
   }
   $('login-error').textContent = '';
-  $('who').textContent = (await res.json()).user;
+  showUser(await res.json());
   start();
 });
 
@@ -248,7 +255,7 @@ void (async () => {
   try {
     const r = await fetch('/api/session', { credentials: 'same-origin' });
     if (r.ok) {
-      $('who').textContent = (await r.json()).user;
+      showUser(await r.json());
       start();
     } else showLogin();
   } catch {

@@ -148,3 +148,66 @@ describe('the status page in a real browser', () => {
     await page.screenshot({ path: join(SHOTS, '5-device-chart.png'), fullPage: true });
   });
 });
+
+describe('the status page over HTTPS, and a hub exposed without TLS', () => {
+  let browser: Browser;
+  const hubs: ZHub[] = [];
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    for (const h of hubs) await h.close();
+  });
+
+  async function hubWith(options: Parameters<typeof buildHub>[0], host: string) {
+    const users = new UserStore();
+    await users.set(USER, PASSWORD);
+    const zhub = await buildHub({ users, ...options });
+    hubs.push(zhub);
+    return zhub.app.listen({ port: 0, host });
+  }
+
+  async function logIn(page: Page, base: string): Promise<void> {
+    await page.goto(base);
+    await page.fill('input[name=user]', USER);
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('#login button[type=submit]');
+    await page.locator('#daemons').waitFor();
+  }
+
+  it('serves the page over HTTPS with a Secure session cookie, and no warning', async () => {
+    const { makeCertAuthority, makeServerCertificate } = await import('../../hub/index.js');
+    const ca = await makeCertAuthority('e2e CA');
+    const cert = await makeServerCertificate(ca, ['127.0.0.1']);
+    const base = await hubWith({ tls: { cert: cert.cert, key: cert.key } }, '127.0.0.1');
+    expect(base).toMatch(/^https:/);
+    // The test's private CA is not in the browser's store: the browser is told to accept it.
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await logIn(page, base);
+    expect(await page.textContent('#who')).toBe(USER);
+    const cookies = await context.cookies(base);
+    expect(cookies.find((c) => c.name === 'zhub_session')).toMatchObject({
+      secure: true,
+      httpOnly: true,
+    });
+    await expect.poll(() => page.isHidden('#insecure')).toBe(true);
+    await page.screenshot({ path: join(SHOTS, '9-https.png') });
+    await context.close();
+  });
+
+  it('shows "Not secure" on a hub listening beyond loopback without TLS', async () => {
+    const base = (await hubWith({}, '0.0.0.0')).replace('0.0.0.0', '127.0.0.1');
+    const page = await browser.newPage();
+    await logIn(page, base);
+    await expect.poll(() => page.textContent('#insecure')).toMatch(/Not secure: listening on/);
+    expect(await page.isVisible('#insecure')).toBe(true);
+    await page.screenshot({ path: join(SHOTS, '10-not-secure.png') });
+    await page.close();
+  });
+});
