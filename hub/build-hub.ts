@@ -91,12 +91,26 @@ const REFUSALS = {
  * `upgrade` event before fastify routes the request: under a flood a refusal costs one short
  * write and a close, so the daemons already connected keep their throughput.
  */
-function admitUpgrades(app: FastifyInstance, hub: Hub): void {
+function admitUpgrades(
+  app: FastifyInstance,
+  hub: Hub,
+  trustProxy: HubServerOptions['trustProxy'],
+): void {
   const server = app.server;
   const handlers = server.listeners('upgrade') as ((...args: unknown[]) => void)[];
   server.removeAllListeners('upgrade');
+  // The client's address, as fastify's req.ip gives it to the session: behind a proxy trusted
+  // with `true`, the first X-Forwarded-For address (with a list of proxies, the socket's).
+  const addressOf = (req: IncomingMessage): string => {
+    const forwarded = req.headers['x-forwarded-for'];
+    if (trustProxy === true && typeof forwarded === 'string') {
+      const first = forwarded.split(',')[0]?.trim();
+      if (first) return first;
+    }
+    return req.socket.remoteAddress ?? 'unknown';
+  };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refusal = hub.upgrades.admit(req.socket.remoteAddress ?? 'unknown');
+    const refusal = hub.upgrades.admit(addressOf(req));
     if (refusal !== undefined) {
       const body = JSON.stringify({ error: REFUSALS[refusal] });
       socket.on('error', () => undefined);
@@ -213,7 +227,7 @@ export async function buildHubServer(options: HubServerOptions = {}): Promise<ZH
       hub.accept(new WsTransport(socket, req.ip || (req.socket.remoteAddress ?? 'unknown')));
     },
   );
-  admitUpgrades(app, hub);
+  admitUpgrades(app, hub, options.trustProxy);
   hub.security.tls = tls !== undefined;
   hub.security.clientCerts =
     tls?.clientCa === undefined ? 'off' : tls.requireClientCert ? 'required' : 'optional';
