@@ -39,6 +39,19 @@ function showUser(me) {
   $('who').textContent = me.user;
   $('who').title = `role: ${me.role ?? 'admin'}`;
   document.body.dataset.role = me.role ?? 'admin';
+  // The audit log is for admins: operators do not get the tab (nor the API route).
+  $('audit-tab').hidden = (me.role ?? 'admin') !== 'admin';
+}
+
+async function renderAudit() {
+  const r = await api('/audit?limit=200');
+  $('audit-rows').innerHTML = r.entries
+    .map(
+      (e) =>
+        `<tr><td>${esc(new Date(e.at).toLocaleString())}</td><td>${esc(e.user)}</td><td>${esc(e.action)}</td><td>${esc(e.target)}</td></tr>`,
+    )
+    .join('');
+  $('audit-summary').textContent = `${r.entries.length} of ${r.total} changes, newest first`;
 }
 
 $('login').addEventListener('submit', async (e) => {
@@ -81,6 +94,7 @@ async function refresh() {
     if (tab === 'daemons' || tab === 'services') await renderStatus();
     else if (tab === 'events') await renderEvents();
     else if (tab === 'devices') await renderDevices();
+    else if (tab === 'audit') await renderAudit();
     $('problem').hidden = true;
   } catch (err) {
     if (err.message === 'not logged in') return;

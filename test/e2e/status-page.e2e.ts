@@ -208,6 +208,21 @@ describe('the status page over HTTPS, and a hub exposed without TLS', () => {
     await expect.poll(() => page.textContent('#insecure')).toMatch(/Not secure: listening on/);
     expect(await page.isVisible('#insecure')).toBe(true);
     await page.screenshot({ path: join(SHOTS, '10-not-secure.png') });
+    // An admin's change is in the audit tab.
+    const created = await fetch(`${base}/api/devices`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ id: 'audited-1', address: '192.0.2.9' }),
+    });
+    expect(created.status).toBe(201);
+    await page.click('#tabs button[data-tab=audit]');
+    await expect
+      .poll(() => page.textContent('#audit-rows'))
+      .toMatch(/POST \/api\/devices.*audited-1/);
+    await page.screenshot({ path: join(SHOTS, '11-audit.png') });
     await page.close();
   });
 });
