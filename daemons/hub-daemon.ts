@@ -84,6 +84,7 @@ export class HubDaemon extends Referenceable {
   /** The spool is lined up with the hub on this connection and its senders run. */
   private delivering = false;
   private shutdownHandler: (() => void) | undefined;
+  private readonly readyWaiters = new Set<() => void>();
 
   constructor(protected readonly opts: HubDaemonOptions) {
     super();
@@ -166,9 +167,26 @@ export class HubDaemon extends Referenceable {
   }
 
   /** Resolves once connected with its services, or rejects (fatal error, or `timeoutMs`). */
-  async whenReady(timeoutMs?: number): Promise<void> {
+  async whenReady(timeoutMs = 60_000): Promise<void> {
     await this.client.whenConnected(timeoutMs);
-    for (let i = 0; i < 1000 && !this.ready; i++) await new Promise((r) => setImmediate(r));
+    if (this.ready) return;
+    // Connected; the services and the spool's line-up follow (a few round trips).
+    await new Promise<void>((resolve, reject) => {
+      const waiter = (): void => {
+        this.clock.clearTimeout(timer);
+        resolve();
+      };
+      const timer = this.clock.setTimeout(() => {
+        this.readyWaiters.delete(waiter);
+        reject(
+          new ZHubError(
+            'HUB_ERR_TIMEOUT',
+            `connected, but the services and the spool were not ready within ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      this.readyWaiters.add(waiter);
+    });
   }
 
   /**
@@ -314,6 +332,11 @@ export class HubDaemon extends Referenceable {
       this.delivering = true;
       this.heartbeat(); // at once: the hub knows this daemon is back before its first cycle
       await this.onReady(reconnect);
+      if (this.ready) {
+        const waiters = [...this.readyWaiters];
+        this.readyWaiters.clear();
+        for (const w of waiters) w();
+      }
       this.log.info({ reconnect, spooled: this.spool.depth() }, 'daemon ready');
     } catch (err) {
       if (err instanceof ZHubError && err.code === 'HUB_ERR_DUPLICATE_DAEMON') {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CollectContext, CollectResult, Collector } from '../../daemons/index.js';
 import { HubService, type Caller } from '../../hub/index.js';
-import { testHub, type TestHub } from '../../testing/index.js';
+import { TEST_USER, testHub, type TestHub } from '../../testing/index.js';
 
 class CounterService extends HubService {
   static withCaller = ['bump'];
@@ -75,5 +75,47 @@ describe('zhub/testing', () => {
   it('fails until() with a clear message when the condition never holds', async () => {
     t = await testHub();
     await expect(t.until(() => false, 10, 5)).rejects.toThrow(/not reached in 5 steps/);
+  });
+});
+
+describe('HubDaemon.whenReady', () => {
+  it('resolves only once the services are got and the spool lined up, however long that takes', async () => {
+    const { HubDaemon } = await import('../../daemons/index.js');
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const t = await testHub();
+    const dir = await mkdtemp(join(tmpdir(), 'zhub-ready-'));
+    const ends: { pause(): void; resume(): void }[] = [];
+    const d = new HubDaemon({
+      url: 'memory://test-hub',
+      username: TEST_USER,
+      password: 'test-password',
+      type: 'probe',
+      dataDir: dir,
+      clock: t.clock,
+      connector: async () => {
+        const end = await t.connector();
+        ends.push(end);
+        return end;
+      },
+    });
+    try {
+      d.start();
+      await d.client.whenConnected();
+      ends[0]?.pause(); // the hub's answers to getService wait
+      let resolved = false;
+      const ready = d.whenReady(60_000).then(() => (resolved = true));
+      for (let i = 0; i < 3000; i++) await new Promise((r) => setImmediate(r));
+      expect(resolved).toBe(false);
+      expect(d.ready).toBe(false);
+      ends[0]?.resume();
+      await ready;
+      expect(d.ready).toBe(true);
+    } finally {
+      await d.stop();
+      await t.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
