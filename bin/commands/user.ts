@@ -43,7 +43,11 @@ export function userCommand(): Command {
             'admin (everything), operator (status page, events, reading the model) or collector (daemon logins only)',
           ).choices(['admin', 'operator', 'collector']),
         )
-        .option('--monitor <name...>', "a collector user's monitors (default: all)"),
+        .option('--monitor <name...>', "a collector user's monitors (default: all)")
+        .option(
+          '--token',
+          'give the user a machine token instead of a password (for collectors: checked in microseconds)',
+        ),
     ).action(
       async (
         name: string,
@@ -51,6 +55,7 @@ export function userCommand(): Command {
           password?: string;
           role?: 'admin' | 'operator' | 'collector';
           monitor?: string[];
+          token?: boolean;
         },
       ) => {
         const { randomPassword, UserStore } = await usersFile();
@@ -60,14 +65,20 @@ export function userCommand(): Command {
         }
         if (f.monitor && f.role !== 'collector')
           throw new Error('--monitor scopes collector users: give --role collector too');
-        const password = f.password ?? randomPassword();
+        if (f.token && f.password) throw new Error('--token or --password, not both');
         const existed = store.has(name);
-        await store.set(name, password);
+        let secret: string | undefined;
+        if (f.token) secret = store.setToken(name);
+        else {
+          const password = f.password ?? randomPassword();
+          await store.set(name, password);
+          if (!f.password) secret = password;
+        }
         if (f.role !== undefined) store.setGrant(name, f.role, f.monitor);
         await store.save();
         const grant = store.grant(name);
         console.log(
-          `${existed ? 'updated' : 'added'} user '${name}' (${grant?.role ?? 'admin'}${grant?.monitors ? ` of ${grant.monitors.join(', ')}` : ''})${f.password ? '' : ` with password: ${password}`}`,
+          `${existed ? 'updated' : 'added'} user '${name}' (${grant?.role ?? 'admin'}${grant?.monitors ? ` of ${grant.monitors.join(', ')}` : ''})${secret === undefined ? '' : ` with ${f.token ? 'token' : 'password'}: ${secret}`}`,
         );
       },
     ),

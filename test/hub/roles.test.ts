@@ -195,3 +195,47 @@ describe('roles', () => {
     }
   });
 });
+
+describe('machine tokens', () => {
+  it('log a collector in without scrypt, are kept only as a SHA-256, and give no timing oracle', async () => {
+    const users = new UserStore();
+    await users.set('person', PASSWORD);
+    const token = users.setToken('east-1');
+    users.setGrant('east-1', 'collector', ['east']);
+    expect(token).toMatch(/^zt_[A-Za-z0-9_-]{43}$/);
+    expect(await users.verify('east-1', token)).toBe(true);
+    expect(await users.verify('east-1', `${token.slice(0, -1)}A`)).toBe(token.endsWith('A'));
+    // Token-shaped guesses are checked fast for every name; nothing else pays less than scrypt.
+    expect(await users.verify('nobody', token)).toBe(false);
+    expect(await users.verify('person', token)).toBe(false);
+    expect(await users.verify('east-1', PASSWORD)).toBe(false);
+    expect(users.stats.tokenChecks).toBe(4);
+    expect(users.stats.hashChecks).toBe(1);
+    await expect(users.set('person', 'zt_looks-like-a-token')).rejects.toThrow(/may not start/);
+    // A new token replaces the old one and keeps the role.
+    const next = users.setToken('east-1');
+    expect(await users.verify('east-1', token)).toBe(false);
+    expect(await users.verify('east-1', next)).toBe(true);
+    expect(users.grant('east-1')).toEqual({ role: 'collector', monitors: ['east'] });
+  });
+
+  it('work end to end: a daemon logs in with its token', async () => {
+    const users = new UserStore();
+    const token = users.setToken('east-1');
+    users.setGrant('east-1', 'collector', ['localhost']);
+    const zhub = await buildHub({ users });
+    try {
+      const http = await zhub.app.listen({ port: 0, host: '127.0.0.1' });
+      const c = await connectHub({
+        url: `${http.replace(/^http/, 'ws')}/hub`,
+        username: 'east-1',
+        password: token,
+      });
+      expect(await (await c.getService('AddService')).callRemote('add', 1, 2)).toBe(3);
+      c.close();
+      expect(users.stats).toMatchObject({ hashChecks: 0, tokenChecks: 1 });
+    } finally {
+      await zhub.close(0);
+    }
+  });
+});
