@@ -1,0 +1,83 @@
+import type { serverCpu } from './process-pair.js';
+import { forkTs, nextMessage } from './process-pair.js';
+
+export interface StormResult {
+  rawMs: number;
+  tokenMs: number;
+  tokenHubCpuUsPerLogin: number;
+  tokenMaxStallMs: number;
+  passwordMs: number;
+  passwordHubCpuMsPerLogin: number;
+  n: number;
+  passwords: number;
+}
+
+async function clientRun(mode: string, url: string, payload: object): Promise<number> {
+  const client = forkTs('./storm-client.ts', [mode, url, '50']);
+  try {
+    await nextMessage(client, (m) => (m.ready ? true : undefined));
+    const result = nextMessage(client, (m) => m.result as { ms: number } | undefined, 600_000);
+    client.send(payload);
+    return (await result).ms;
+  } finally {
+    client.kill();
+  }
+}
+
+/**
+ * A reconnect storm after a hub restart: `n` daemons with distinct identities connect (50 at
+ * a time) to a fresh hub process, log in and get their three services; against `n` bare ws
+ * connections to a raw ws server in the same run. Machine tokens against scrypt passwords
+ * (`passwords` of them: each costs a full scrypt, no login is remembered in a new process).
+ */
+export async function stormBench(n: number, passwords: number): Promise<StormResult> {
+  const raw = forkTs('./server.ts', ['raw-ws']);
+  let rawMs: number;
+  try {
+    const url = await nextMessage(raw, (m) => m.url as string | undefined);
+    rawMs = await clientRun('raw', url, { n });
+  } finally {
+    raw.kill();
+  }
+  const hub = forkTs('./storm-hub.ts', [String(n), String(passwords)]);
+  try {
+    const { url, creds } = await nextMessage(
+      hub,
+      (m) =>
+        m.url
+          ? (m as unknown as { url: string; creds: { user: string; secret: string }[] })
+          : undefined,
+      300_000,
+    );
+    const tokens = creds.filter((c) => c.user.startsWith('tok-'));
+    const pws = creds.filter((c) => c.user.startsWith('pw-'));
+    hub.send({ op: 'lag-reset' });
+    await nextMessage(hub, (m) => (m.lagReset ? true : undefined));
+    const cpu0 = await serverCpu2(hub);
+    const tokenMs = await clientRun('zhub', url, { creds: tokens });
+    const cpu1 = await serverCpu2(hub);
+    hub.send({ op: 'lag' });
+    const lag = await nextMessage(hub, (m) => m.lag as { maxMs: number } | undefined);
+    const passwordMs = await clientRun('zhub', url, { creds: pws });
+    const cpu2 = await serverCpu2(hub);
+    return {
+      rawMs,
+      tokenMs,
+      tokenHubCpuUsPerLogin: (cpu1 - cpu0) / n,
+      tokenMaxStallMs: lag.maxMs,
+      passwordMs,
+      passwordHubCpuMsPerLogin: (cpu2 - cpu1) / passwords / 1000,
+      n,
+      passwords,
+    };
+  } finally {
+    hub.kill();
+  }
+}
+
+async function serverCpu2(child: Parameters<typeof serverCpu>[0]): Promise<number> {
+  const p = nextMessage(child, (m) => m.cpu as { user: number; system: number } | undefined);
+  child.send({ op: 'cpu' });
+  const c = await p;
+  return c.user + c.system;
+}

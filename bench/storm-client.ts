@@ -1,0 +1,56 @@
+// The daemons of the reconnect storm bench: `n` connections opened `concurrency` at a time,
+// each a daemon's start-up — connect, log in with its own identity, get EventService,
+// MetricService and ConfigService — or, for the baseline, a bare ws connection to a raw
+// server. Reports the time until the last one is done.
+import { WebSocket } from 'ws';
+import { HubClient } from '../daemons/index.js';
+
+const [mode, url, concurrency] = [
+  process.argv[2],
+  process.argv[3] as string,
+  Number(process.argv[4] ?? 50),
+];
+
+process.once('message', (m: { creds?: { user: string; secret: string }[]; n?: number }) => {
+  void (async () => {
+    const held: { close(): void }[] = [];
+    const jobs: (() => Promise<void>)[] =
+      mode === 'raw'
+        ? Array.from({ length: m.n ?? 0 }, () => async () => {
+            const ws = new WebSocket(url, { perMessageDeflate: false });
+            await new Promise((r, j) => {
+              ws.once('open', r);
+              ws.once('error', j);
+            });
+            held.push({ close: () => ws.terminate() });
+          })
+        : (m.creds ?? []).map((c, i) => async () => {
+            const client = new HubClient({
+              url,
+              username: c.user,
+              password: c.secret,
+              name: `storm-${i}`,
+              type: 'storm',
+              limits: { pingIntervalMs: 3_600_000, connectTimeoutMs: 120_000 },
+            });
+            client.start();
+            await client.whenConnected(120_000);
+            await Promise.all(
+              ['EventService', 'MetricService', 'ConfigService'].map((s) => client.getService(s)),
+            );
+            held.push(client);
+          });
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < jobs.length) await (jobs[next++] as () => Promise<void>)();
+      }),
+    );
+    const ms = performance.now() - started;
+    process.send?.({ result: { ms, n: jobs.length } });
+    for (const h of held) h.close();
+    setTimeout(() => process.exit(0), 200);
+  })();
+});
+process.send?.({ ready: true });
