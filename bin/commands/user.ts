@@ -93,11 +93,18 @@ export function userCommand(): Command {
             '--password <password>',
             'the new password (default: a random one, printed once)',
           ).env('ZHUB_NEW_PASSWORD'),
-        ),
-    ).action(async (name: string, f: FileFlags & { password?: string }) => {
+        )
+        .option('--token', 'issue a new machine token instead (printed once)'),
+    ).action(async (name: string, f: FileFlags & { password?: string; token?: boolean }) => {
       const { randomPassword, UserStore } = await usersFile();
       const store = await UserStore.load(usersPath(f));
       if (!store.has(name)) throw new Error(`no user '${name}' in ${usersPath(f)}`);
+      if (f.token) {
+        const token = store.setToken(name);
+        await store.save();
+        console.log(`new token for '${name}': ${token}`);
+        return;
+      }
       const password = f.password ?? randomPassword();
       await store.set(name, password);
       await store.save();

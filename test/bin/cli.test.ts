@@ -96,6 +96,24 @@ describe('zhub command line', () => {
       'collector\tadmin',
       'other\tadmin',
     ]);
+    const tok = await runCli([
+      'user',
+      'add',
+      'east-1',
+      '--role',
+      'collector',
+      '--monitor',
+      'east',
+      '--token',
+      '--data',
+      data,
+    ]);
+    expect(tok.stdout).toMatch(
+      /added user 'east-1' \(collector of east\) with token: zt_[A-Za-z0-9_-]{43}/,
+    );
+    const again = await runCli(['user', 'passwd', 'east-1', '--token', '--data', data]);
+    expect(again.stdout).toMatch(/new token for 'east-1': zt_/);
+    await runCli(['user', 'remove', 'east-1', '--data', data]);
     const rm = await runCli(['user', 'remove', 'collector', '--data', data]);
     expect(rm.code).toBe(0);
     const missing = await runCli(['user', 'remove', 'collector', '--data', data]);
