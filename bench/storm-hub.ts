@@ -42,5 +42,6 @@ process.on('message', (m: { op: string }) => {
     process.send?.({ lagReset: true });
   }
   if (m.op === 'lag') process.send?.({ lag: { maxMs: lag.max / 1e6 } });
+  if (m.op === 'exit') process.exit(0);
 });
 process.send?.({ url: `${address.replace(/^http/, 'ws')}/hub`, creds });
