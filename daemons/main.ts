@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from '../shared/index.js';
-import { createLogger, ZHubError } from '../shared/index.js';
+import { createLogger, readConfigFile, ZHubError } from '../shared/index.js';
 import { CollectorDaemon } from './collector-daemon.js';
 import type { Collector } from './collector.js';
 import { loadCollectorModule } from './collector-module.js';
@@ -41,20 +41,13 @@ export async function clientTlsFiles(f: {
   if (!f.ca && !f.tlsClientCert && !f.tlsClientKey) return undefined;
   if (!f.tlsClientCert !== !f.tlsClientKey)
     throw new ZHubError('HUB_ERR_CONFIG', '--tls-client-cert and --tls-client-key go together');
-  const read = async (path: string, what: string): Promise<string> => {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (err) {
-      throw new ZHubError(
-        'HUB_ERR_CONFIG',
-        `cannot read the ${what} ${path}: ${(err as Error).message}`,
-      );
-    }
-  };
+
   return {
-    ...(f.ca ? { ca: await read(f.ca, 'CA certificate (--ca)') } : {}),
-    ...(f.tlsClientCert ? { cert: await read(f.tlsClientCert, 'client certificate') } : {}),
-    ...(f.tlsClientKey ? { key: await read(f.tlsClientKey, 'client key') } : {}),
+    ...(f.ca ? { ca: await readConfigFile(f.ca, 'CA certificate (--ca)') } : {}),
+    ...(f.tlsClientCert
+      ? { cert: await readConfigFile(f.tlsClientCert, 'client certificate') }
+      : {}),
+    ...(f.tlsClientKey ? { key: await readConfigFile(f.tlsClientKey, 'client key') } : {}),
   };
 }
 

@@ -39,6 +39,7 @@ export {
 export type { CheckedEvent, CheckedSample, RefusalReason } from './telemetry-rules.js';
 export { brandAcrossCopies } from './brand.js';
 export { moduleLoadFailure } from './module-load.js';
+export { readConfigFile } from './config-file.js';
 export { systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { Backoff } from './backoff.js';

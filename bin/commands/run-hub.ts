@@ -1,7 +1,6 @@
 import cluster from 'node:cluster';
 import type { Logger } from '../../shared/index.js';
-import { createLogger, ZHubError } from '../../shared/index.js';
-import { readFile } from 'node:fs/promises';
+import { createLogger, readConfigFile, ZHubError } from '../../shared/index.js';
 import {
   defaultUsersFile,
   PgStore,
@@ -21,21 +20,12 @@ async function hubTls(opts: HubConfig): Promise<HubServerOptions['tls']> {
   }
   if (opts.tlsCert === undefined || opts.tlsKey === undefined)
     throw new ZHubError('HUB_ERR_CONFIG', '--tls-cert and --tls-key go together');
-  const read = async (path: string, what: string): Promise<string> => {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (err) {
-      throw new ZHubError(
-        'HUB_ERR_CONFIG',
-        `cannot read the ${what} ${path}: ${(err as Error).message}`,
-      );
-    }
-  };
+
   return {
-    cert: await read(opts.tlsCert, 'certificate (--tls-cert)'),
-    key: await read(opts.tlsKey, 'key (--tls-key)'),
+    cert: await readConfigFile(opts.tlsCert, 'certificate (--tls-cert)'),
+    key: await readConfigFile(opts.tlsKey, 'key (--tls-key)'),
     ...(opts.tlsClientCa
-      ? { clientCa: await read(opts.tlsClientCa, 'client CA (--tls-client-ca)') }
+      ? { clientCa: await readConfigFile(opts.tlsClientCa, 'client CA (--tls-client-ca)') }
       : {}),
     requireClientCert: opts.tlsRequireClientCert,
   };
