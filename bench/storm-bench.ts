@@ -1,5 +1,4 @@
-import type { serverCpu } from './process-pair.js';
-import { forkTs, nextMessage } from './process-pair.js';
+import { forkTs, nextMessage, serverCpu } from './process-pair.js';
 
 export interface StormResult {
   rawMs: number;
@@ -76,8 +75,6 @@ export async function stormBench(n: number, passwords: number): Promise<StormRes
 }
 
 async function serverCpu2(child: Parameters<typeof serverCpu>[0]): Promise<number> {
-  const p = nextMessage(child, (m) => m.cpu as { user: number; system: number } | undefined);
-  child.send({ op: 'cpu' });
-  const c = await p;
+  const c = await serverCpu(child);
   return c.user + c.system;
 }

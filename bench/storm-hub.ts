@@ -33,8 +33,10 @@ const zhub = await buildHub({
 const address = await zhub.app.listen({ port: 0, host: '127.0.0.1' });
 let lag = monitorEventLoopDelay({ resolution: 5 });
 lag.enable();
-process.on('message', (m: { op: string }) => {
-  if (m.op === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+process.on('message', (m: { op: string } | string) => {
+  // 'cpu' as process-pair's serverCpu asks it.
+  if (m === 'cpu') return process.send?.({ cpu: process.cpuUsage() });
+  if (typeof m === 'string') return;
   if (m.op === 'lag-reset') {
     lag.disable();
     lag = monitorEventLoopDelay({ resolution: 5 });

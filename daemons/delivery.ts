@@ -84,27 +84,28 @@ export class Delivery {
     const staged = this.staged;
     if (staged.length === 0) return;
     this.staged = [];
-    try {
-      this.spool.append('metrics', staged);
-      this.produced.samples += staged.length;
-      this.senders.metrics.kick();
-    } catch (err) {
-      this.countUnspooled(err, staged.length);
-      this.log.error({ err, dropped: staged.length }, 'samples could not be spooled');
-    }
+    this.spoolItems('metrics', staged, 'samples');
   }
 
   /** Moves queued events into the spool now. */
   flushEvents(): void {
     const events = this.eventQueue.take();
-    if (events.length === 0) return;
+    if (events.length > 0) this.spoolItems('events', events, 'events');
+  }
+
+  /** One spool write; what it could not take is counted (never dropped in silence). */
+  private spoolItems(
+    stream: Stream,
+    items: Record<string, unknown>[],
+    what: keyof Delivery['produced'],
+  ): void {
     try {
-      this.spool.append('events', events);
-      this.produced.events += events.length;
-      this.senders.events.kick();
+      this.spool.append(stream, items);
+      this.produced[what] += items.length;
+      this.senders[stream].kick();
     } catch (err) {
-      this.countUnspooled(err, events.length);
-      this.log.error({ err, dropped: events.length }, 'events could not be spooled');
+      this.countUnspooled(err, items.length);
+      this.log.error({ err, dropped: items.length }, `${what} could not be spooled`);
     }
   }
 

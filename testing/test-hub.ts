@@ -108,18 +108,21 @@ export class TestHub {
     return Promise.resolve(client);
   };
 
-  /** A client, not yet started (call `start()`); see {@link connect} for a connected one. */
-  client(options: Partial<HubClientOptions> = {}): HubClient {
-    const c = new HubClient({
+  /** What every client and daemon of this hub connects with (in-memory, on its clock). */
+  private link(kind: string) {
+    return {
       url: 'memory://test-hub',
       username: TEST_USER,
       password: TEST_PASSWORD,
-      name: `test-client-${++this.seq}`,
+      name: `test-${kind}-${++this.seq}`,
       clock: this.clock,
       connector: this.connector,
-      random: () => 0.5,
-      ...options,
-    });
+    };
+  }
+
+  /** A client, not yet started (call `start()`); see {@link connect} for a connected one. */
+  client(options: Partial<HubClientOptions> = {}): HubClient {
+    const c = new HubClient({ ...this.link('client'), random: () => 0.5, ...options });
     this.clients.push(c);
     return c;
   }
@@ -140,12 +143,7 @@ export class TestHub {
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'zhub-test-')));
     if (options.dataDir === undefined) this.dirs.push(dataDir);
     const d = new CollectorDaemon({
-      url: 'memory://test-hub',
-      username: TEST_USER,
-      password: TEST_PASSWORD,
-      name: `test-daemon-${++this.seq}`,
-      clock: this.clock,
-      connector: this.connector,
+      ...this.link('daemon'),
       random: () => 0,
       logger: createLogger({ level: 'silent' }),
       ...options,

@@ -1,9 +1,8 @@
-import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCliHub } from '../support/cli.js';
+import { runCli, startCliHub, stopCliHub } from '../support/cli.js';
 
 describe('zhub daemon --collector: a collector module of one own', () => {
   let hub: Awaited<ReturnType<typeof startCliHub>>;
@@ -32,9 +31,7 @@ describe('zhub daemon --collector: a collector module of one own', () => {
     await writeFile(join(dir, 'nothing.js'), 'export const x = 1;\n');
   });
   afterAll(async () => {
-    const exited = once(hub.child, 'exit');
-    hub.child.kill('SIGTERM');
-    await exited;
+    await stopCliHub(hub);
   });
 
   it('loads it, collects a device with it once and delivers', async () => {

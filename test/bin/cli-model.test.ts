@@ -1,9 +1,8 @@
-import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCliHub } from '../support/cli.js';
+import { runCli, startCliHub, stopCliHub } from '../support/cli.js';
 
 describe('zhub device, collector and events commands against a running hub', () => {
   let hub: Awaited<ReturnType<typeof startCliHub>>;
@@ -17,9 +16,7 @@ describe('zhub device, collector and events commands against a running hub', () 
     env = { ZHUB_PASSWORD: /password: (\S+)/.exec(hub.output())?.[1] as string };
   });
   afterAll(async () => {
-    const exited = once(hub.child, 'exit');
-    hub.child.kill('SIGTERM');
-    await exited;
+    await stopCliHub(hub);
   });
 
   it('adds collectors and devices, lists, shows, edits and removes them', async () => {

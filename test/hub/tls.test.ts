@@ -1,12 +1,11 @@
 // TLS end to end with a CA the test makes: the hub serves HTTPS and WSS; daemons and the CLI
 // verify it against the CA they are given; a wrong CA and plaintext are refused; client
 // certificates (mTLS) when the hub asks for them.
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectHub } from '../../daemons/index.js';
+import { connectHub, type ClientTls } from '../../daemons/index.js';
 import {
   makeCertAuthority,
   makeClientCertificate,
@@ -16,7 +15,7 @@ import {
   type PemPair,
 } from '../../hub/index.js';
 import { buildHub } from '../../services/index.js';
-import { runCli, startCliHub } from '../support/cli.js';
+import { runCli, startCliHub, stopCliHub } from '../support/cli.js';
 
 describe('TLS', () => {
   let dir: string;
@@ -37,6 +36,17 @@ describe('TLS', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
+  /** A daemon's connection to `url` (one attempt), verifying with `tls`. */
+  const dial = (url: string, tls?: ClientTls) =>
+    connectHub({
+      url,
+      username: 'u',
+      password: 'password-1',
+      reconnect: false,
+      waitMs: 5_000,
+      ...(tls ? { tls } : {}),
+    });
+
   async function tlsHub(extra: { clientCa?: string; requireClientCert?: boolean } = {}) {
     const users = new UserStore();
     await users.set('u', 'password-1');
@@ -49,41 +59,15 @@ describe('TLS', () => {
     const { zhub, wss, https } = await tlsHub();
     try {
       expect(wss).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/hub$/);
-      const ok = await connectHub({
-        url: wss,
-        username: 'u',
-        password: 'password-1',
-        tls: { ca: ca.cert },
-      });
+      const ok = await dial(wss, { ca: ca.cert });
       const adder = await ok.getService('AddService');
       expect(await adder.callRemote('add', 2, 3)).toBe(5);
       ok.close();
-      const wrong = connectHub({
-        url: wss,
-        username: 'u',
-        password: 'password-1',
-        reconnect: false,
-        tls: { ca: other.cert },
-        waitMs: 5_000,
-      });
+      const wrong = dial(wss, { ca: other.cert });
       await expect(wrong).rejects.toThrow(/certificate/i);
       // No CA given: the system's store does not know a private CA.
-      await expect(
-        connectHub({
-          url: wss,
-          username: 'u',
-          password: 'password-1',
-          reconnect: false,
-          waitMs: 5_000,
-        }),
-      ).rejects.toThrow(/certificate/i);
-      const plain = connectHub({
-        url: wss.replace(/^wss/, 'ws'),
-        username: 'u',
-        password: 'password-1',
-        reconnect: false,
-        waitMs: 5_000,
-      });
+      await expect(dial(wss)).rejects.toThrow(/certificate/i);
+      const plain = dial(wss.replace(/^wss/, 'ws'));
       await expect(plain).rejects.toThrow();
       // Node's fetch knows no private CA either: HTTPS is verified too.
       await expect(fetch(`${https}/health`)).rejects.toThrow();
@@ -96,34 +80,13 @@ describe('TLS', () => {
   it('asks daemons for a client certificate signed by its client CA, and may require one', async () => {
     const { zhub, wss } = await tlsHub({ clientCa: ca.cert, requireClientCert: true });
     try {
-      const withCert = await connectHub({
-        url: wss,
-        username: 'u',
-        password: 'password-1',
-        tls: { ca: ca.cert, cert: client.cert, key: client.key },
-      });
+      const withCert = await dial(wss, { ca: ca.cert, cert: client.cert, key: client.key });
       expect(withCert.state).toBe('connected');
       withCert.close();
-      await expect(
-        connectHub({
-          url: wss,
-          username: 'u',
-          password: 'password-1',
-          reconnect: false,
-          waitMs: 5_000,
-          tls: { ca: ca.cert },
-        }),
-      ).rejects.toThrow();
+      await expect(dial(wss, { ca: ca.cert })).rejects.toThrow();
       const stranger = await makeClientCertificate(other, 'stranger');
       await expect(
-        connectHub({
-          url: wss,
-          username: 'u',
-          password: 'password-1',
-          reconnect: false,
-          waitMs: 5_000,
-          tls: { ca: ca.cert, cert: stranger.cert, key: stranger.key },
-        }),
+        dial(wss, { ca: ca.cert, cert: stranger.cert, key: stranger.key }),
       ).rejects.toThrow();
       expect(zhub.hub.security.clientCerts).toBe('required');
     } finally {
@@ -183,9 +146,7 @@ describe('TLS', () => {
       expect(unverified.code).not.toBe(0);
       expect(unverified.stderr).toMatch(/certificate/i);
     } finally {
-      const exited = once(hub.child, 'exit');
-      hub.child.kill('SIGTERM');
-      await exited;
+      await stopCliHub(hub);
     }
   });
 });
@@ -218,9 +179,7 @@ describe('a hub reachable from other hosts without TLS', () => {
         expect(script).toMatch(/Not secure: \$\{warn\}/);
         expect(await (await fetch(`${http}/`)).text()).toMatch(/id="insecure"/);
       } finally {
-        const exited = once(hub.child, 'exit');
-        hub.child.kill('SIGTERM');
-        await exited;
+        await stopCliHub(hub);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

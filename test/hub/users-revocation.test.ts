@@ -1,7 +1,6 @@
 // Changes to the users file take effect at once, as an operator makes them with `zhub user`:
 // a removed user's daemon and status-page sessions end, a new password ends the old sessions,
 // a new user logs in without a restart.
-import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connectHub, type HubClient } from '../../daemons/index.js';
 import { UserStore } from '../../hub/index.js';
 import { CloseCode } from '../../shared/index.js';
-import { runCli, startCliHub } from '../support/cli.js';
+import { runCli, startCliHub, stopCliHub } from '../support/cli.js';
 import { eventually } from '../support/until.js';
 
 describe('users file changes take effect at once', () => {
@@ -29,9 +28,7 @@ describe('users file changes take effect at once', () => {
     await store.save();
     const hub = await startCliHub(['--data', dir, '--users', users]);
     cleanup.push(async () => {
-      const exited = once(hub.child, 'exit');
-      hub.child.kill('SIGTERM');
-      await exited;
+      await stopCliHub(hub);
     });
     const http = hub.url.replace(/^ws/, 'http').replace(/\/hub$/, '');
     const connect = (username: string, password: string): Promise<HubClient> =>
@@ -100,9 +97,7 @@ describe('users file changes take effect at once', () => {
     await expect(stat(join(dir, 'hubpasswd.json'))).rejects.toMatchObject({ code: 'ENOENT' });
     const hub = await startCliHub(['--data', dir]);
     cleanup.push(async () => {
-      const exited = once(hub.child, 'exit');
-      hub.child.kill('SIGTERM');
-      await exited;
+      await stopCliHub(hub);
     });
     const password = /password: (\S+)/.exec(hub.output())?.[1] as string;
     const client = await connectHub({ url: hub.url, username: 'admin', password, waitMs: 10_000 });
@@ -120,9 +115,7 @@ describe('users file changes take effect at once', () => {
     await store.save();
     const hub = await startCliHub(['--data', dir, '--users', users]);
     cleanup.push(async () => {
-      const exited = once(hub.child, 'exit');
-      hub.child.kill('SIGTERM');
-      await exited;
+      await stopCliHub(hub);
     });
     const attempt = (username: string, password: string) =>
       connectHub({ url: hub.url, username, password, reconnect: false, waitMs: 10_000 }).then(

@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectHub } from '../../daemons/index.js';
 import type { Contract } from '../../shared/index.js';
-import { runCli, startCliHub } from '../support/cli.js';
+import { runCli, startCliHub, stopCliHub } from '../support/cli.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -128,9 +127,7 @@ describe('the installable package', () => {
         client.close();
       }
     } finally {
-      const exited = once(hub.child, 'exit');
-      hub.child.kill('SIGTERM');
-      await exited;
+      await stopCliHub(hub);
     }
   });
 
@@ -226,9 +223,7 @@ describe('the installable package', () => {
           client.close();
         }
       } finally {
-        const exited = once(hub.child, 'exit');
-        hub.child.kill('SIGTERM');
-        await exited;
+        await stopCliHub(hub);
       }
     },
     5 * MINUTES,

@@ -63,3 +63,11 @@ export function startCliHub(
     });
   });
 }
+
+/** Stops a hub started by startCliHub (SIGTERM: a clean shutdown) and waits for it to exit. */
+export async function stopCliHub(hub: { child: ChildProcess }): Promise<void> {
+  if (hub.child.exitCode !== null || hub.child.signalCode !== null) return;
+  const exited = new Promise((r) => hub.child.once('exit', r));
+  hub.child.kill('SIGTERM');
+  await exited;
+}
