@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { DEFAULT_HUB_LIMITS, DEFAULT_RPC_LIMITS, ZHubError } from '../shared/index.js';
+import {
+  DEFAULT_HUB_LIMITS,
+  DEFAULT_RPC_LIMITS,
+  DEFAULT_WORKER_POOL,
+  LANE_NAMES,
+  ZHubError,
+} from '../shared/index.js';
 import { DEFAULT_DATA_LIMITS } from './hub-environment.js';
 import { NAME } from './model/model-schemas.js';
 import { DEFAULT_RETENTION } from './retention.js';
@@ -12,6 +18,52 @@ const limitsOf = (defaults: object) =>
   z
     .strictObject(Object.fromEntries(Object.keys(defaults).map((k) => [k, positiveInt.optional()])))
     .default({});
+
+const laneName = z.enum(LANE_NAMES);
+const laneSpec = z.union([
+  z.literal('loop'),
+  laneName,
+  z.strictObject({
+    lane: z.union([z.literal('loop'), laneName]),
+    deadlineMs: positiveInt.optional(),
+    idempotent: z.boolean().optional(),
+  }),
+]);
+/** Worker lanes: threads, recycling, routes `Service:method → lane`, per-lane limits. */
+const lanesSchema = z
+  .strictObject({
+    threads: z.number().int().min(0).max(64).default(DEFAULT_WORKER_POOL.threads),
+    recycleAfterCalls: positiveInt.default(DEFAULT_WORKER_POOL.recycleAfterCalls),
+    recycleHeapMb: positiveInt.default(DEFAULT_WORKER_POOL.recycleHeapMb),
+    niceness: z.number().int().min(0).max(19).default(DEFAULT_WORKER_POOL.niceness),
+    startTimeoutMs: positiveInt.default(DEFAULT_WORKER_POOL.startTimeoutMs),
+    routes: z
+      .record(
+        z
+          .string()
+          .regex(
+            /^(\*|[A-Za-z][A-Za-z0-9_.-]{0,99}):(\*|[A-Za-z_][A-Za-z0-9_]{0,99})$/,
+            'a route is Service:method (either may be *)',
+          ),
+        laneSpec,
+      )
+      .default({}),
+    lanes: z
+      .partialRecord(
+        laneName,
+        z.strictObject({
+          weight: positiveInt.optional(),
+          maxQueue: positiveInt.optional(),
+          deadlineMs: positiveInt.optional(),
+        }),
+      )
+      .default({}),
+  })
+  .default({
+    ...DEFAULT_WORKER_POOL,
+    routes: {},
+    lanes: {},
+  });
 
 /** The hub's configuration: every key, its type and default, in one place. */
 export const hubConfigSchema = z.strictObject({
@@ -50,6 +102,7 @@ export const hubConfigSchema = z.strictObject({
   rpcLimits: limitsOf(DEFAULT_RPC_LIMITS),
   dataLimits: limitsOf(DEFAULT_DATA_LIMITS),
   retention: limitsOf(DEFAULT_RETENTION),
+  lanes: lanesSchema,
 });
 
 export type HubConfig = z.output<typeof hubConfigSchema>;

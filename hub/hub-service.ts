@@ -2,6 +2,14 @@ import type { Clock, Contract, Logger, RemoteReference } from '../shared/index.j
 import { brandAcrossCopies, Referenceable } from '../shared/index.js';
 import type { HubEnvironment } from './hub-environment.js';
 import type { HubMetrics } from './hub-metrics.js';
+import type { LaneName } from '../shared/index.js';
+
+/**
+ * Where calls to a service or method run: the hub's loop, or a worker lane (with its
+ * deadline in ms and whether the method is safe to run twice).
+ */
+export type LaneSpec =
+  'loop' | LaneName | { lane: 'loop' | LaneName; deadlineMs?: number; idempotent?: boolean };
 
 /**
  * What a service may use of the hub: the store and the few collaborators services need —
@@ -76,6 +84,20 @@ export class HubService extends Referenceable {
    * it before the method runs, and it names the service when `serviceName` is not given.
    */
   static contract?: Contract;
+  /**
+   * Where the service runs: `'loop'` (the hub's event loop, the default) or a worker lane
+   * (`'events'`, `'singleDevice'`, `'other'`, `'config'`, `'modelling'`), optionally with a
+   * deadline and whether a call may be run again when its worker dies. The hub config's
+   * `lanes.routes` overrides it. See docs/operations.md#worker-lanes.
+   */
+  static lane?: LaneSpec;
+  /** Per-method lanes (method names without `remote_`), over `lane`. */
+  static methodLanes?: Readonly<Record<string, LaneSpec>>;
+  /**
+   * The URL of the module that defines the class (`import.meta.url`), for a class registered
+   * in code that is to run in a worker lane; classes loaded from `--services` have theirs.
+   */
+  static moduleUrl?: string;
 
   readonly name: string;
   readonly monitor: string;
@@ -117,6 +139,9 @@ brandAcrossCopies(HubService, 'HubService');
 /** A class that can be registered as a hub service. */
 export type ServiceClass = (new (ctx: ServiceContext) => HubService) & {
   serviceName?: string;
+  lane?: LaneSpec;
+  methodLanes?: Readonly<Record<string, LaneSpec>>;
+  moduleUrl?: string;
   /** The service's contract: its methods' arguments are checked before they run. */
   contract?: Contract;
 };

@@ -11,6 +11,7 @@ import {
   Broker,
   CloseCode,
   DEFAULT_HUB_LIMITS,
+  DEFAULT_WORKER_POOL,
   silentLogger,
   systemClock,
   ZHubError,
@@ -31,6 +32,8 @@ import { DEFAULT_DATA_LIMITS, type DataLimits, type HubEnvironment } from './hub
 import { DEFAULT_RETENTION, Retention, type RetentionOptions } from './retention.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
+import { LaneRoutes } from './lanes/lane-routes.js';
+import { WorkerLanes, type LanesOptions, type LanesStatus } from './lanes/worker-lanes.js';
 
 export interface HubCoreOptions {
   users: UserStore;
@@ -45,6 +48,12 @@ export interface HubCoreOptions {
   store?: Store;
   dataLimits?: Partial<DataLimits>;
   retention?: Partial<RetentionOptions>;
+  /**
+   * Worker lanes: threads, routing and per-lane limits (see docs/operations.md#worker-lanes).
+   * Default: 2 threads, started when a call routed to a worker lane comes, for a store on
+   * disk or PostgreSQL; with an in-memory store every call runs on the loop.
+   */
+  lanes?: LanesOptions;
 }
 
 /** How the hub is reachable: shown on /api/status and the status page. */
@@ -96,6 +105,9 @@ export class Hub implements LoginAuthority, ServiceBroker {
   };
   private nextSessionId = 1;
   private closing = false;
+  /** Worker lanes; undefined when every call runs on the loop (`lanesOff` says why). */
+  readonly lanes: WorkerLanes | undefined;
+  private readonly lanesOff: string | null;
 
   constructor(private readonly options: HubCoreOptions) {
     this.log = options.logger ?? silentLogger();
@@ -125,6 +137,28 @@ export class Hub implements LoginAuthority, ServiceBroker {
     this.retention.start();
     this.monitors = options.monitors ?? new StoreMonitors(store);
     this.registry = new ServiceRegistry(this.log, this.clock, this.env);
+    const lanes = options.lanes ?? {};
+    new LaneRoutes(lanes.routes); // a bad route is a configuration error, lanes or not
+    const spec = store.workerSpec?.();
+    const threads = lanes.threads ?? DEFAULT_WORKER_POOL.threads;
+    this.lanesOff =
+      spec === undefined
+        ? 'the store is in memory: worker threads cannot open it, so every call runs on the loop'
+        : threads === 0
+          ? 'lanes.threads is 0: every call runs on the loop'
+          : null;
+    this.lanes =
+      this.lanesOff === null && spec !== undefined
+        ? new WorkerLanes(
+            lanes,
+            spec,
+            this.registry,
+            this.env.metrics,
+            this.clock,
+            this.log,
+            this.env.limits as unknown as Record<string, unknown>,
+          )
+        : undefined;
     this.limiter = new LoginGuard(this.clock, this.limits);
     this.upgrades = new UpgradeLimiter(
       this.clock,
@@ -164,6 +198,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
       tracebacks: this.options.tracebacks ?? false,
       caller: session,
       observer: this.env.metrics.observeCall,
+      ...(this.lanes ? { invoker: this.lanes.invoke } : {}),
     });
     if (!this.accepting) {
       const why = this.closing ? 'hub shutting down' : 'too many connections';
@@ -310,11 +345,26 @@ export class Hub implements LoginAuthority, ServiceBroker {
       session.broker.abort('HUB_ERR_SHUTTING_DOWN', CloseCode.SHUTTING_DOWN, 'hub shutting down');
     }
     for (const session of [...this.loginTimers.keys()]) this.clearLoginTimer(session);
+    await this.lanes?.close();
     await this.registry.close();
     this.env.heartbeats.close();
     this.env.metrics.close();
     this.retention.close();
     await this.env.store.close();
+  }
+
+  /** The lanes and workers (for /api/status, the status page and `zhub status --workers`). */
+  lanesStatus(): LanesStatus {
+    return (
+      this.lanes?.status() ?? {
+        active: false,
+        reason: this.lanesOff,
+        threads: 0,
+        lanes: [],
+        workers: [],
+        restarts: { deadline: 0, died: 0, recycled: 0, startFailed: 0 },
+      }
+    );
   }
 
   private clearLoginTimer(session: Session): void {

@@ -35,7 +35,7 @@ async function importServices(
   path: string,
   root: string,
   version?: number,
-): Promise<ServiceClass[]> {
+): Promise<{ classes: ServiceClass[]; url: string }> {
   let mod: Record<string, unknown>;
   const url = pathToFileURL(path).href + (version === undefined ? '' : `?reload=${version}`);
   try {
@@ -57,7 +57,16 @@ async function importServices(
       `${path} exports nothing that is a service (${exported.length ? `it exports ${exported.slice(0, 10).join(', ')}` : 'it exports nothing'}): export a class that extends HubService from 'zhub'`,
     );
   }
-  return [...new Set(found)];
+  return { classes: [...new Set(found)], url };
+}
+
+/** The name `Class` registers under: its static `serviceName`, its contract's, or its class name. */
+export function serviceNameOf(Class: ServiceClass): string {
+  return (
+    (Object.hasOwn(Class, 'serviceName') ? Class.serviceName : undefined) ??
+    Class.contract?.service ??
+    Class.name
+  );
 }
 
 const SERVICE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
@@ -72,6 +81,8 @@ export class ServiceRegistry {
   private readonly instances = new Map<string, HubService>();
   /** The service names each loaded module file provides (for reloads). */
   private readonly fromModule = new Map<string, string[]>();
+  /** The module URL each service from a module file was imported from (with its reload query). */
+  private readonly modules = new Map<string, string>();
   private reloads = 0;
 
   constructor(
@@ -82,11 +93,25 @@ export class ServiceRegistry {
 
   /** The name `Class` registers under: its static `serviceName`, its contract's, or its class name. */
   nameOf(Class: ServiceClass): string {
-    return (
-      (Object.hasOwn(Class, 'serviceName') ? Class.serviceName : undefined) ??
-      Class.contract?.service ??
-      Class.name
-    );
+    return serviceNameOf(Class);
+  }
+
+  /**
+   * The URL of the module `name` comes from (a worker imports it to run the service): the
+   * module file it was loaded from, else the class's static `moduleUrl`.
+   */
+  moduleOf(name: string): string | undefined {
+    return this.modules.get(name) ?? this.classes.get(name)?.moduleUrl;
+  }
+
+  /** The class registered as `name`. */
+  classOf(name: string): ServiceClass | undefined {
+    return this.classes.get(name);
+  }
+
+  /** The instance for (monitor, name) if one was made (never makes one). */
+  existing(name: string, monitor: string): HubService | undefined {
+    return this.instances.get(`${monitor}\u0000${name}`);
   }
 
   /** Registers `Class` under `name` (default: {@link nameOf}). */
@@ -130,7 +155,12 @@ export class ServiceRegistry {
     for (const file of files.sort()) {
       const path = join(root, file);
       const own: string[] = [];
-      for (const Class of await importServices(path, root)) own.push(this.register(Class));
+      const { classes, url } = await importServices(path, root);
+      for (const Class of classes) {
+        const name = this.register(Class);
+        own.push(name);
+        this.modules.set(name, url);
+      }
       this.fromModule.set(path, own);
       names.push(...own);
     }
@@ -149,7 +179,7 @@ export class ServiceRegistry {
     path: string,
     root: string,
   ): Promise<{ names: string[]; retired: HubService[] }> {
-    const classes = await importServices(path, root, ++this.reloads);
+    const { classes, url } = await importServices(path, root, ++this.reloads);
     const named = classes.map((Class) => ({ Class, name: this.nameOf(Class) }));
     const before = this.fromModule.get(path) ?? [];
     for (const { name } of named) {
@@ -167,8 +197,14 @@ export class ServiceRegistry {
         retired.push(svc);
       }
     }
-    for (const name of before) this.classes.delete(name);
-    for (const { Class, name } of named) this.register(Class, name);
+    for (const name of before) {
+      this.classes.delete(name);
+      this.modules.delete(name);
+    }
+    for (const { Class, name } of named) {
+      this.register(Class, name);
+      this.modules.set(name, url);
+    }
     this.fromModule.set(
       path,
       named.map((n) => n.name),

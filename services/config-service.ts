@@ -10,6 +10,9 @@ import { ConfigContract, ZHubError, type RawJson } from '../shared/index.js';
  * listener fell too far behind).
  */
 export class ConfigService extends HubService {
+  // Worker threads import the service from here (see HubService.moduleUrl).
+  static override moduleUrl = import.meta.url;
+  static override lane = { lane: 'config', idempotent: true } as const;
   static override contract = ConfigContract;
   readonly push: ConfigPush;
   private readonly unsubscribe: () => void;

@@ -8,6 +8,8 @@ import { IngestService, type BatchOptions, type IngestKind } from './ingest-batc
  * batch sent again after a lost answer is acknowledged again and stored once.
  */
 export class EventService extends IngestService<EventInput> {
+  // Worker threads import the service from here (see HubService.moduleUrl).
+  static override moduleUrl = import.meta.url;
   static override contract = EventContract;
   static withCaller = ['sendEvents', 'sendHeartbeat', 'getDeliveryMarks'];
 

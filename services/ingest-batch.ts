@@ -35,6 +35,8 @@ export interface IngestKind<T> {
  * the daemon's mark.
  */
 export abstract class IngestService<T> extends HubService {
+  // Ingest is batched already and needs the loop's claims and group commit: never a worker.
+  static override lane = 'loop' as const;
   protected abstract readonly kind: IngestKind<T>;
 
   protected async ingest(

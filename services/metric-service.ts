@@ -7,6 +7,8 @@ import { IngestService, type BatchOptions, type IngestKind } from './ingest-batc
  * answer the daemon's high-water mark.
  */
 export class MetricService extends IngestService<SampleInput> {
+  // Worker threads import the service from here (see HubService.moduleUrl).
+  static override moduleUrl = import.meta.url;
   static override contract = MetricContract;
   static withCaller = ['writeMetrics'];
 

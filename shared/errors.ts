@@ -55,6 +55,10 @@ export const ERROR_CODES = {
   HUB_ERR_FORBIDDEN: "The user's role does not allow this (an HTTP route, a service, a monitor).",
   HUB_ERR_CREDENTIALS_REVOKED:
     "The session's user was removed or its password changed; the session was closed.",
+  HUB_ERR_BUSY: "The call's lane holds its maximum of waiting calls; nothing was run.",
+  HUB_ERR_WORKER_DIED: 'The worker thread running the call died; the call may not have finished.',
+  HUB_ERR_LOOP_ONLY:
+    "A service running in a worker lane used what exists only on the hub's loop (claims, ingest, heartbeats).",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -73,6 +77,8 @@ const RETRYABLE: ReadonlySet<string> = new Set<ErrorCode>([
   'HUB_ERR_OUT_OF_ORDER',
   'HUB_ERR_SPOOL_FULL',
   'HUB_ERR_DUPLICATE_DAEMON',
+  'HUB_ERR_BUSY',
+  'HUB_ERR_WORKER_DIED',
 ]);
 
 export interface ZHubErrorOptions {

@@ -12,9 +12,12 @@ export {
   DEFAULT_DAEMON_LIMITS,
   DEFAULT_DATA_LIMITS,
   DEFAULT_HUB_LIMITS,
+  DEFAULT_LANES,
   DEFAULT_RETENTION,
   DEFAULT_RPC_LIMITS,
   DEFAULT_SENDER,
+  DEFAULT_WORKER_POOL,
+  LANE_NAMES,
   TABLE_BOUNDS,
 } from './limits.js';
 export type {
@@ -22,10 +25,13 @@ export type {
   DaemonLimits,
   DataLimits,
   HubLimits,
+  LaneLimits,
+  LaneName,
   PageLimits,
   RetentionOptions,
   RpcLimits,
   SenderOptions,
+  WorkerPoolLimits,
 } from './limits.js';
 export {
   checkEventBody,
@@ -100,7 +106,13 @@ export type {
 } from './contract/device-schemas.js';
 export type { ArgsCheck } from './contract/args-check.js';
 export { Broker } from './rpc/broker.js';
-export type { BrokerOptions, BrokerStats, CallObserver, CloseInfo } from './rpc/broker.js';
+export type {
+  BrokerOptions,
+  BrokerStats,
+  CallInvoker,
+  CallObserver,
+  CloseInfo,
+} from './rpc/broker.js';
 export { Referenceable, remoteMethodsOf } from './rpc/referenceable.js';
 export type { MethodTable, RemoteMethod } from './rpc/referenceable.js';
 export { RemoteReference } from './rpc/remote-reference.js';
@@ -108,6 +120,8 @@ export type { CallOptions } from './rpc/remote-reference.js';
 export { registerCopyable } from './rpc/copyable.js';
 export { SharedArgs } from './rpc/shared-args.js';
 export { RawJson } from './rpc/raw-json.js';
+export { fromErrorRecord, toErrorRecord } from './rpc/error-record.js';
+export type { ErrorRecord } from './rpc/error-record.js';
 export { CloseCode, Op, PROTOCOL_VERSION } from './rpc/protocol.js';
 export type { Transport, TransportHandlers } from './rpc/transport.js';
 export { WsTransport } from './rpc/ws-transport.js';

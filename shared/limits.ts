@@ -214,3 +214,48 @@ export const TABLE_BOUNDS = Object.freeze({
   /** Stores: series ids cached; the cache is cleared when full. */
   seriesCache: 1_000_000,
 });
+
+/**
+ * The lanes calls to worker-run service methods wait in, highest priority first: ZenHub's
+ * worklist priorities (events, single-device modelling, other, config, modelling).
+ */
+export const LANE_NAMES = ['events', 'singleDevice', 'other', 'config', 'modelling'] as const;
+export type LaneName = (typeof LANE_NAMES)[number];
+
+export interface LaneLimits {
+  /** Share of the workers when every lane has work (weighted round robin; never starved). */
+  weight: number;
+  /** Calls waiting at most; past it a call is answered HUB_ERR_BUSY (retryable), counted. */
+  maxQueue: number;
+  /** From arrival to answer; past it HUB_ERR_TIMEOUT, and a worker still busy with it is replaced. */
+  deadlineMs: number;
+}
+
+export const DEFAULT_LANES: Readonly<Record<LaneName, Readonly<LaneLimits>>> = Object.freeze({
+  events: { weight: 16, maxQueue: 10_000, deadlineMs: 60_000 },
+  singleDevice: { weight: 8, maxQueue: 10_000, deadlineMs: 120_000 },
+  other: { weight: 4, maxQueue: 10_000, deadlineMs: 120_000 },
+  config: { weight: 2, maxQueue: 10_000, deadlineMs: 300_000 },
+  modelling: { weight: 1, maxQueue: 10_000, deadlineMs: 600_000 },
+});
+
+export interface WorkerPoolLimits {
+  /** Worker threads started on demand for worker lanes (0: every call runs on the hub's loop). */
+  threads: number;
+  /** A worker is replaced after this many calls (ZenHub's zenhubworkers: 200). */
+  recycleAfterCalls: number;
+  /** …or once its JavaScript heap is past this many MiB after a call. */
+  recycleHeapMb: number;
+  /** Added to the workers' CPU niceness (Linux): the hub's loop is served first. 0–19. */
+  niceness: number;
+  /** Time a new worker has to open its store and say it is ready. */
+  startTimeoutMs: number;
+}
+
+export const DEFAULT_WORKER_POOL: Readonly<WorkerPoolLimits> = Object.freeze({
+  threads: 2,
+  recycleAfterCalls: 200,
+  recycleHeapMb: 512,
+  niceness: 10,
+  startTimeoutMs: 30_000,
+});

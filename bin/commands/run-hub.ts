@@ -55,6 +55,7 @@ export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: stri
     rpcLimits: opts.rpcLimits,
     dataLimits: opts.dataLimits,
     retention: opts.retention,
+    lanes: opts.lanes,
   });
   for (const name of opts.monitors) {
     if (!(await zhub.hub.env.store.model.getCollector(name)))

@@ -362,5 +362,15 @@ export interface Store {
   readonly fleet?: FleetStore;
   /** True when a trivial write commits: for readiness checks. */
   healthy(): Awaitable<boolean>;
+  /**
+   * How a worker thread opens a connection of its own to this store (worker lanes); absent
+   * or undefined when it cannot (an in-memory store).
+   */
+  workerSpec?(): WorkerStoreSpec | undefined;
   close(): Awaitable<void>;
 }
+
+/** What a worker thread needs to open its own connection to the hub's store. */
+export type WorkerStoreSpec =
+  | { kind: 'sqlite'; dataDir: string }
+  | { kind: 'postgres'; url: string; schema: string };

@@ -18,7 +18,18 @@ export async function daemonKilled(opts: ProofOptions): Promise<ProofRow> {
     for (let k = 0; k < kills; k++) {
       // Mid-flush: some batches acknowledged, others in flight.
       const target = ((k + 1) * entry.samples) / (kills + 2);
-      await waitFor(() => daemon.acked > target, 60_000, 'acknowledgements');
+      const waiting = daemon;
+      await waitFor(() => waiting.acked > target, 60_000, 'acknowledgements').catch(async (err) => {
+        const hubSaw = await hub
+          .metrics(['zhub_ingested_total', 'zhub_rpc_in_flight'])
+          .catch((e: Error) => e.message);
+        throw new Error(
+          `${(err as Error).message} (kill ${k + 1}: acked ${waiting.acked} of ${target}, ` +
+            `sender ${waiting.senderFigures}, last line ${Date.now() - waiting.lastLineAt} ms ago, ` +
+            `hub ${JSON.stringify(hubSaw)}, connects ${waiting.connects.length}, disconnects ${waiting.disconnects.length}): ` +
+            waiting.output,
+        );
+      });
       marks.push(daemon.acked);
       await daemon.kill();
       daemon = new DaemonProcess(hub.url, entry, dir, Infinity, 1_000, false);

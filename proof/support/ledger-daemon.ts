@@ -6,6 +6,7 @@
 //
 // Prints `produced <events> <samples>` as it goes, `acked <metrics mark>` every 100 ms and
 // `drained` at the end (exit 0), or `NOT drained` (exit 1).
+import { pino } from 'pino';
 import { HubDaemon } from '../../daemons/index.js';
 import { PROOF_PASSWORD, PROOF_USER, SAMPLE_EPOCH } from './ledger.js';
 
@@ -31,6 +32,8 @@ const daemon = new HubDaemon({
   type: 'proof',
   dataDir,
   heartbeatMs: 5_000,
+  // Warnings and errors on stderr: the scenario shows them when it fails.
+  logger: pino({ level: 'warn' }, pino.destination(2)),
   sender: { batchSize: 500, maxInFlight: 2, flushIntervalMs: 50 },
   // Quick to notice a hub that stopped answering, quick to come back.
   limits: {
@@ -45,10 +48,12 @@ daemon.client.on('disconnect', () => process.stdout.write(`disconnected ${Date.n
 daemon.client.on('connect', () => process.stdout.write(`connected ${Date.now()}\n`));
 daemon.start();
 
-const ackTimer = setInterval(
-  () => process.stdout.write(`acked ${daemon.spool.lastAck('metrics')}\n`),
-  100,
-);
+const ackTimer = setInterval(() => {
+  const m = daemon.senders.metrics.stats;
+  process.stdout.write(
+    `acked ${daemon.spool.lastAck('metrics')} ${m.batchesSent} ${m.batchesFailed}\n`,
+  );
+}, 100);
 let e = 0;
 let s = 0;
 const tickMs = 20;

@@ -164,6 +164,8 @@ export class DaemonProcess {
   readonly exited: Promise<number | null>;
   produced = { events: 0, samples: 0 };
   acked = 0;
+  /** The last `acked` line: metrics mark, batches sent, batches failed. */
+  senderFigures = '';
   drained = false;
   readonly disconnects: number[] = [];
   readonly connects: number[] = [];
@@ -206,11 +208,17 @@ export class DaemonProcess {
     });
   }
 
+  /** Date.now() of the last line it printed (it prints its figures every 100 ms). */
+  lastLineAt = Date.now();
+
   private line(line: string): void {
+    this.lastLineAt = Date.now();
     const [word, a, b] = line.split(' ');
     if (word === 'produced') this.produced = { events: Number(a), samples: Number(b) };
-    else if (word === 'acked') this.acked = Number(a);
-    else if (word === 'drained') this.drained = true;
+    else if (word === 'acked') {
+      this.acked = Number(a);
+      this.senderFigures = line.slice(6);
+    } else if (word === 'drained') this.drained = true;
     else if (word === 'disconnected') this.disconnects.push(Number(a));
     else if (word === 'connected') this.connects.push(Number(a));
     else this.out = (this.out + line + '\n').slice(-4000);
@@ -224,6 +232,11 @@ export class DaemonProcess {
     if (code !== 0 || !this.drained) {
       throw new Error(`daemon ${this.entry.daemon} did not drain (exit ${code}): ${this.out}`);
     }
+  }
+
+  /** What it printed that was not a report line (its log), last 4,000 characters. */
+  get output(): string {
+    return this.out;
   }
 
   kill(): Promise<number | null> {

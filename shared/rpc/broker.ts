@@ -14,7 +14,7 @@ import { silentLogger } from '../logger.js';
 import { fromErrorRecord } from './error-record.js';
 import { hasProtoKey, readFrame } from './frame-reader.js';
 import { PendingCalls, type Pending } from './pending-calls.js';
-import { CallDispatcher, type CallObserver } from './call-dispatch.js';
+import { CallDispatcher, type CallInvoker, type CallObserver } from './call-dispatch.js';
 import { FrameWriter } from './frame-writer.js';
 import { CloseCode, isObjId, isReqId, Op, PROTOCOL_VERSION, RefOwner } from './protocol.js';
 import type { Referenceable } from './referenceable.js';
@@ -38,9 +38,11 @@ export interface BrokerOptions {
   caller?: unknown;
   /** Told about every call this side serves, once answered (for metrics). */
   observer?: CallObserver;
+  /** Runs the methods of served calls (default: at once, here); see CallInvoker. */
+  invoker?: CallInvoker;
 }
 
-export type { CallObserver };
+export type { CallInvoker, CallObserver };
 
 export interface CloseInfo {
   code: number;
@@ -123,6 +125,7 @@ export class Broker implements RefOwnerLink, RefContext {
       opts.caller,
       opts.observer,
       this.log,
+      opts.invoker,
     );
     this.pending = new PendingCalls(this.clock, (_id, p) =>
       p.reject(

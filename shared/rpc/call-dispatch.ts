@@ -12,6 +12,18 @@ export interface CallObserver {
   end(target: Referenceable, method: string, ok: boolean, seconds: number): void;
 }
 
+/**
+ * Runs a served call's method once its arguments are checked: by default at once, on this
+ * loop; the hub's worker lanes run some methods in worker threads (and answer a promise).
+ */
+export type CallInvoker = (
+  target: Referenceable,
+  name: string,
+  method: RemoteMethod,
+  args: unknown[],
+  caller: unknown,
+) => unknown;
+
 /** What the dispatcher needs of its connection. */
 export interface DispatchHost {
   readonly refs: RefTable;
@@ -41,6 +53,7 @@ export class CallDispatcher {
     private readonly caller: unknown,
     private readonly observer: CallObserver | undefined,
     private readonly log: Logger,
+    private readonly invoker: CallInvoker | undefined,
   ) {}
 
   onCall(m: unknown[], suspicious: boolean): void {
@@ -115,9 +128,12 @@ export class CallDispatcher {
     let result: unknown;
     try {
       if (method.check !== undefined) args = method.check(args);
-      result = method.withCaller
-        ? method.fn.call(obj, this.caller, ...args)
-        : method.fn.apply(obj, args);
+      result =
+        this.invoker !== undefined
+          ? this.invoker(obj, name, method, args, this.caller)
+          : method.withCaller
+            ? method.fn.call(obj, this.caller, ...args)
+            : method.fn.apply(obj, args);
     } catch (err) {
       this.methodFailed(err, obj, name);
       done(false);

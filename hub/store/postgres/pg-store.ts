@@ -3,7 +3,7 @@ import type { Clock, Logger } from '../../../shared/index.js';
 import { silentLogger, systemClock, ZHubError } from '../../../shared/index.js';
 import type { ModelChanges } from '../../model/model-changes.js';
 import { DirectWriter } from '../direct-writer.js';
-import type { IngestWriter, Store, WriterOptions } from '../store.js';
+import type { IngestWriter, Store, WorkerStoreSpec, WriterOptions } from '../store.js';
 import { redactUrl } from '../store-url.js';
 import { PgAudit } from './pg-audit.js';
 import { PgDeadLetters } from './pg-dead-letters.js';
@@ -54,6 +54,7 @@ export class PgStore implements Store {
   private closed = false;
 
   private constructor(
+    private readonly url: string,
     readonly pool: pg.Pool,
     private readonly config: pg.ClientConfig,
     readonly schema: string,
@@ -117,7 +118,12 @@ export class PgStore implements Store {
       throw err;
     }
     client.release();
-    return new PgStore(pool, config, schema, clock, log);
+    return new PgStore(opts.url, pool, config, schema, clock, log);
+  }
+
+  /** A worker opens a small pool of its own on the same database and schema. */
+  workerSpec(): WorkerStoreSpec {
+    return { kind: 'postgres', url: this.url, schema: this.schema };
   }
 
   async highWater(daemon: string, stream: 'events' | 'metrics'): Promise<number> {

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { Clock, Logger } from '../../../shared/index.js';
 import { silentLogger, systemClock, ZHubError } from '../../../shared/index.js';
 import { GroupCommit, type SyncTransactions } from '../group-commit.js';
-import type { IngestWriter, Store, WriterOptions } from '../store.js';
+import type { IngestWriter, Store, WorkerStoreSpec, WriterOptions } from '../store.js';
 import { DeliveryMarks, type Stream } from './delivery-marks.js';
 import { migrate } from './migrations.js';
 import { SqliteAudit } from './sqlite-audit.js';
@@ -23,6 +23,11 @@ export interface SqliteStoreOptions {
    * survives a crash of the process, not of the machine; faster.
    */
   durability?: 'full' | 'normal';
+  /**
+   * A second connection to a store the hub has opened (a worker lane's): the integrity check
+   * is the hub's, not repeated by every worker.
+   */
+  secondary?: boolean;
 }
 
 /** The embedded default store: SQLite in WAL mode, through better-sqlite3. */
@@ -36,8 +41,10 @@ export class SqliteStore implements Store, SyncTransactions {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly marks: DeliveryMarks;
+  private readonly dataDir: string;
 
   constructor(opts: SqliteStoreOptions) {
+    this.dataDir = opts.dataDir;
     const clock = opts.clock ?? systemClock;
     const log = opts.logger ?? silentLogger();
     if (opts.dataDir === ':memory:') {
@@ -60,7 +67,7 @@ export class SqliteStore implements Store, SyncTransactions {
       );
     }
     // Damaged pages are found now, not by every batch failing later.
-    const check = this.integrity();
+    const check = opts.secondary ? 'ok' : this.integrity();
     if (check !== 'ok') {
       this.db.close();
       throw new ZHubError(
@@ -77,6 +84,11 @@ export class SqliteStore implements Store, SyncTransactions {
     this.metrics = new SqliteMetrics(this.db, this.marks);
     this.deadLetters = new SqliteDeadLetters(this.db);
     this.audit = new SqliteAudit(this.db);
+  }
+
+  /** A worker opens the same file (WAL: readers never wait for the hub's writes). */
+  workerSpec(): WorkerStoreSpec | undefined {
+    return this.path === ':memory:' ? undefined : { kind: 'sqlite', dataDir: this.dataDir };
   }
 
   /** SQLite's quick_check: 'ok', or the first problems found. */
