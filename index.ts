@@ -49,7 +49,15 @@ export type {
   SampleItem,
 } from './shared/index.js';
 export { HubService, UserStore } from './hub/index.js';
-export type { Caller, ServiceClass, ServiceContext, ZHub } from './hub/index.js';
+export type {
+  Caller,
+  LaneSpec,
+  LanesOptions,
+  LanesStatus,
+  ServiceClass,
+  ServiceContext,
+  ZHub,
+} from './hub/index.js';
 export { buildHub } from './services/index.js';
 export type { HubOptions } from './services/index.js';
 // What a hub's options are made of: limits (defaults in one place), the monitor directory,
@@ -57,11 +65,23 @@ export type { HubOptions } from './services/index.js';
 export {
   DEFAULT_CLIENT_LIMITS,
   DEFAULT_HUB_LIMITS,
+  DEFAULT_LANES,
   DEFAULT_RPC_LIMITS,
+  DEFAULT_WORKER_POOL,
+  LANE_NAMES,
   createLogger,
   systemClock,
 } from './shared/index.js';
-export type { ClientLimits, Clock, HubLimits, Logger, RpcLimits } from './shared/index.js';
+export type {
+  ClientLimits,
+  Clock,
+  HubLimits,
+  LaneLimits,
+  LaneName,
+  Logger,
+  RpcLimits,
+  WorkerPoolLimits,
+} from './shared/index.js';
 export { DEFAULT_DATA_LIMITS, PgStore, SqliteStore, StaticMonitors } from './hub/index.js';
 export type {
   DataLimits,

@@ -4,7 +4,16 @@ export type { HubServerOptions, ZHub } from './build-hub.js';
 export { Hub } from './hub.js';
 export type { HubCoreOptions, HubSecurity } from './hub.js';
 export { daemonKey, HubService, instanceKey } from './hub-service.js';
-export type { Caller, ServiceClass, ServiceContext, ServiceEnvironment } from './hub-service.js';
+export type {
+  Caller,
+  LaneSpec,
+  ServiceClass,
+  ServiceContext,
+  ServiceEnvironment,
+} from './hub-service.js';
+export type { LanesOptions, LanesStatus } from './lanes/worker-lanes.js';
+export type { LaneFigures } from './lanes/lane-scheduler.js';
+export type { RestartCounts, WorkerFigures } from './lanes/worker-pool.js';
 export { HubAvatar } from './hub-avatar.js';
 export { LoginRoot } from './login-root.js';
 export type { LoginInfo } from './login-root.js';

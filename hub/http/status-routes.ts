@@ -103,6 +103,8 @@ export async function hubStatus(
       .allInstances()
       .map((s) => ({ service: s.name, monitor: s.monitor, listeners: s.listeners.length })),
     methods: hub.env.metrics.methods(),
+    /** Worker lanes: per lane its queue and figures, per worker the call it runs and for how long. */
+    lanes: hub.lanesStatus(),
     ingest: {
       ...hub.env.ingest.stats,
       queued: hub.env.ingest.queued,

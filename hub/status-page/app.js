@@ -152,6 +152,32 @@ async function renderStatus() {
         `<tr><td>${esc(m.service)}</td><td>${esc(m.method)}</td><td>${m.calls}</td><td>${m.errors}</td><td>${m.inFlight}</td><td>${m.p50Ms} ms</td><td>${m.p99Ms} ms</td></tr>`,
     )
     .join('');
+  renderLanes(s.lanes);
+}
+
+/** The worker lanes and each worker's call, live (ZenHub's worker report). */
+function renderLanes(l) {
+  if (!l) return;
+  const r = l.restarts;
+  $('lanes-summary').textContent = l.active
+    ? `${l.workers.length} of ${l.threads} worker threads running; replaced: ${r.recycled} recycled, ${r.deadline} at a deadline, ${r.died} died, ${r.startFailed} failed to start`
+    : `Off: ${l.reason}`;
+  $('lanes-table').hidden = !l.active;
+  $('workers-table').hidden = !l.active;
+  $('lanes-rows').innerHTML = l.lanes
+    .map(
+      (x) =>
+        `<tr><td>${esc(x.name)}</td><td>${x.weight}</td><td>${x.queued}</td><td>${x.running}</td><td>${x.completed}</td><td class="${x.refused ? 'overdue' : ''}">${x.refused}</td><td class="${x.timeouts ? 'overdue' : ''}">${x.timeouts}</td><td>${x.retried}</td><td>${x.deadlineMs} ms</td></tr>`,
+    )
+    .join('');
+  $('workers-rows').innerHTML = l.workers
+    .map((w) => {
+      const run = w.running
+        ? `${w.running.service}.${w.running.method} (${w.running.monitor}${w.running.daemon ? `, ${w.running.daemon}` : ''}) for ${w.running.ms} ms`
+        : '';
+      return `<tr data-worker="${w.id}"><td>${w.id}</td><td>${esc(w.state)}</td><td>${w.calls}</td><td>${Math.round(w.heapBytes / 1048576)} MiB</td><td>${esc(run)}</td></tr>`;
+    })
+    .join('');
 }
 
 async function renderEvents() {

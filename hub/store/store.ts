@@ -372,5 +372,4 @@ export interface Store {
 
 /** What a worker thread needs to open its own connection to the hub's store. */
 export type WorkerStoreSpec =
-  | { kind: 'sqlite'; dataDir: string }
-  | { kind: 'postgres'; url: string; schema: string };
+  { kind: 'sqlite'; dataDir: string } | { kind: 'postgres'; url: string; schema: string };

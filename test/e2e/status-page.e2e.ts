@@ -90,6 +90,12 @@ describe('the status page in a real browser', () => {
     await page.click('#tabs button[data-tab=services]');
     await page.locator('#services-rows tr').first().waitFor();
     expect(await page.textContent('#services-rows')).toMatch(/EventService/);
+    // ConfigService runs in the config lane: a call to it starts a worker, shown with its calls.
+    const config = await (daemon as HubClient).getService('ConfigService');
+    await config.callRemote('getConfigProperties').catch(() => undefined);
+    await page.locator('#workers-rows tr[data-worker]').first().waitFor({ timeout: 15_000 });
+    expect(await page.textContent('#lanes-summary')).toMatch(/worker threads running/);
+    expect(await page.textContent('#lanes-rows')).toMatch(/config/);
     await page.screenshot({ path: join(SHOTS, '3-services.png') });
   });
 
