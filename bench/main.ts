@@ -1,7 +1,7 @@
 // npm run bench: every benchmark, each against a baseline measured in the same run where
 // there is one; prints tables and writes them to docs/performance.md.
 //   npm run bench -- --quick          shorter runs
-//   npm run bench -- --only rpc,push  a subset (rpc, ingest, push, pull, daemon, cli, pg, storm)
+//   npm run bench -- --only rpc,push  a subset (rpc, ingest, push, pull, daemon, cli, pg, storm, lanes)
 //   pg (ingest with the PostgreSQL store, 1 vs 2 hub workers) needs a server: ZHUB_BENCH_PG,
 //   else ZHUB_TEST_PG, else postgres://postgres@127.0.0.1:5432/test
 import { cpus } from 'node:os';
@@ -13,6 +13,7 @@ import { pullBench, type PullResult } from './pull-bench.js';
 import { pushBench } from './push-bench.js';
 import { writeSection } from './report.js';
 import { stormBench } from './storm-bench.js';
+import { lanesRun } from './lanes-bench.js';
 import { rpcBench, type RpcResults } from './rpc-bench.js';
 import { TARGETS } from './targets.js';
 
@@ -23,7 +24,7 @@ const only = new Set(
     ? onlyArg.split('=')[1]
     : onlyArg
       ? process.argv[process.argv.indexOf(onlyArg) + 1]
-      : 'rpc,ingest,push,pull,daemon,cli,pg,storm'
+      : 'rpc,ingest,push,pull,daemon,cli,pg,storm,lanes'
   )?.split(','),
 );
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
@@ -349,6 +350,60 @@ if (only.has('pg')) {
       what: 'every acknowledged sample is in the database (both runs)',
       ok: true,
       figure: `${fmt(one.stored)} / ${fmt(two.stored)}`,
+    },
+  ]);
+}
+
+if (only.has('lanes')) {
+  console.log(
+    '\nWorker lanes: a 500 ms CPU hog, and a flooded config lane, beside pings and ingest',
+  );
+  const secs = quick ? 5 : 10;
+  const base = await lanesRun('no hog (baseline)', 'none', 'other', secs);
+  const onLoop = await lanesRun('hog on the loop (before lanes)', 'hog', 'loop', secs);
+  const inLane = await lanesRun("hog in the 'other' worker lane", 'hog', 'other', secs);
+  const flood = await lanesRun(
+    'config lane flooded (32 page calls in flight)',
+    'config',
+    'other',
+    secs,
+  );
+  const rows = [base, onLoop, inLane, flood];
+  const body = [
+    `One hub process (SQLite store on disk, 2 lane worker threads at niceness +10) and separate daemon processes, unpinned on this machine's 2 cores: one daemon calls \`AddService.add\` every 10 ms (the ping), 4 stream batches of 100 events back to back, and the heavy load is either 4 daemons calling \`HogService.hog(500)\` (500 ms of CPU per call) back to back, or 4 daemons each keeping 8 \`ConfigService.getDeviceConfigPage\` calls in flight (the config lane). ${secs} s measured after a 3 s warm-up, each row its own hub.`,
+    '',
+    '| Run | Ping p50 | Ping p99 | Ping slowest | Events/s | Heavy calls done | Longest hub stall |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${fmt(r.ping.p50Ms, 1)} ms | ${fmt(r.ping.p99Ms, 1)} ms | ${fmt(r.ping.maxMs, 1)} ms | ${fmt(r.eventsPerSecond)} | ${r.name.startsWith('no hog') ? '—' : `${fmt(r.heavyDone)}${r.heavyFailed ? ` (${r.heavyFailed} failed)` : ''}`} | ${fmt(r.hubMaxStallMs, 1)} ms |`,
+    ),
+  ].join('\n');
+  await report('lanes', body, [
+    {
+      what: 'ping p99 with the hog in a worker lane ≤ 2× without it',
+      ok: inLane.ping.p99Ms <= 2 * base.ping.p99Ms,
+      figure: `${fmt(inLane.ping.p99Ms, 1)} vs ${fmt(base.ping.p99Ms, 1)} ms (${(inLane.ping.p99Ms / base.ping.p99Ms).toFixed(2)}×; on the loop ${fmt(onLoop.ping.p99Ms, 0)} ms)`,
+    },
+    {
+      what: 'ingest with the hog in a worker lane ≥ 90 % of its rate without it',
+      ok: inLane.eventsPerSecond >= 0.9 * base.eventsPerSecond,
+      figure: `${fmt((100 * inLane.eventsPerSecond) / base.eventsPerSecond)} % (on the loop ${fmt((100 * onLoop.eventsPerSecond) / base.eventsPerSecond)} %)`,
+    },
+    {
+      what: 'the hog still completes in the worker lane',
+      ok: inLane.heavyDone > 0 && inLane.heavyFailed === 0,
+      figure: `${fmt(inLane.heavyDone)} calls`,
+    },
+    {
+      what: 'config lane flooded: events keep ≥ 90 % of their solo rate',
+      ok: flood.eventsPerSecond >= 0.9 * base.eventsPerSecond,
+      figure: `${fmt((100 * flood.eventsPerSecond) / base.eventsPerSecond)} %`,
+    },
+    {
+      what: 'config lane flooded: config calls still complete',
+      ok: flood.heavyDone > 0 && flood.heavyFailed === 0,
+      figure: `${fmt(flood.heavyDone)} calls, ${flood.heavyFailed} failed`,
     },
   ]);
 }

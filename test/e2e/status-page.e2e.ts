@@ -91,7 +91,7 @@ describe('the status page in a real browser', () => {
     await page.locator('#services-rows tr').first().waitFor();
     expect(await page.textContent('#services-rows')).toMatch(/EventService/);
     // ConfigService runs in the config lane: a call to it starts a worker, shown with its calls.
-    const config = await (daemon as HubClient).getService('ConfigService');
+    const config = await daemon.getService('ConfigService');
     await config.callRemote('getConfigProperties').catch(() => undefined);
     await page.locator('#workers-rows tr[data-worker]').first().waitFor({ timeout: 15_000 });
     expect(await page.textContent('#lanes-summary')).toMatch(/worker threads running/);
