@@ -21,6 +21,8 @@ export interface LanesRun {
   heavyFailed: number;
   hubMaxStallMs: number;
   lanes: LanesStatus;
+  /** The SQLite write-ahead log's size at the end (a reader that never lets go keeps it growing). */
+  walBytes: number;
 }
 
 type Heavy = 'none' | 'hog' | 'config';
@@ -69,9 +71,12 @@ export async function lanesRun(
       return p;
     };
     const [pingR, eventsR, loadR] = await Promise.all(clients.map(report));
-    const lag = nextMessage(hub, (m) => m.lag as { maxMs: number; lanes: LanesStatus } | undefined);
+    const lag = nextMessage(
+      hub,
+      (m) => m.lag as { maxMs: number; lanes: LanesStatus; walBytes: number } | undefined,
+    );
     hub.send({ op: 'lag' });
-    const { maxMs, lanes } = await lag;
+    const { maxMs, lanes, walBytes } = await lag;
     return {
       name,
       ping: pingR as LoadFigures,
@@ -80,6 +85,7 @@ export async function lanesRun(
       heavyFailed: loadR?.failed ?? 0,
       hubMaxStallMs: maxMs,
       lanes,
+      walBytes,
     };
   } finally {
     for (const p of procs.reverse()) if (p.exitCode === null) p.send({ op: 'exit' });

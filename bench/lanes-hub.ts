@@ -2,7 +2,7 @@
 // the loop or to a worker lane (argv), its longest event-loop stall recorded.
 //
 //   lanes-hub <hogLane: loop|other> <threads>
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -34,7 +34,14 @@ process.on('message', (m: { op: string }) => {
     lag.enable();
     process.send?.({ lagReset: true });
   } else if (m.op === 'lag') {
-    process.send?.({ lag: { maxMs: lag.max / 1e6, lanes: zhub.hub.lanesStatus() } });
+    const wal = join(dataDir, 'hub.db-wal');
+    process.send?.({
+      lag: {
+        maxMs: lag.max / 1e6,
+        lanes: zhub.hub.lanesStatus(),
+        walBytes: existsSync(wal) ? statSync(wal).size : 0,
+      },
+    });
   } else if (m.op === 'exit') {
     void zhub.close().then(() => {
       rmSync(dataDir, { recursive: true, force: true });

@@ -242,7 +242,12 @@ export const DEFAULT_LANES: Readonly<Record<LaneName, Readonly<LaneLimits>>> = O
 export interface WorkerPoolLimits {
   /** Worker threads started on demand for worker lanes (0: every call runs on the hub's loop). */
   threads: number;
-  /** A worker is replaced after this many calls (ZenHub's zenhubworkers: 200). */
+  /**
+   * A worker is replaced after this many calls. ZenHub's zenhubworkers use 200, for heavy
+   * calls in processes that leak; a zhub config pull is hundreds of page calls, and a new
+   * worker costs its start-up (importing the service's modules), so the default is higher and
+   * the heap bound is the main guard.
+   */
   recycleAfterCalls: number;
   /** …or once its JavaScript heap is past this many MiB after a call. */
   recycleHeapMb: number;
@@ -254,7 +259,7 @@ export interface WorkerPoolLimits {
 
 export const DEFAULT_WORKER_POOL: Readonly<WorkerPoolLimits> = Object.freeze({
   threads: 2,
-  recycleAfterCalls: 200,
+  recycleAfterCalls: 10_000,
   recycleHeapMb: 512,
   niceness: 10,
   startTimeoutMs: 30_000,

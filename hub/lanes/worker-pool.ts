@@ -254,8 +254,11 @@ export class WorkerPool implements LaneExecutor<WorkerCall> {
         if (
           w.calls >= this.limits.recycleAfterCalls ||
           w.heapBytes > this.limits.recycleHeapMb * 1024 * 1024
-        )
+        ) {
           void this.end(w, 'recycled');
+          // Its replacement starts now, not on the critical path of the next call.
+          if (!this.closed && this.live() < this.limits.threads) this.spawn();
+        }
         return;
       }
       case 'push':
