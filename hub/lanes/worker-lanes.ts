@@ -115,6 +115,7 @@ export class WorkerLanes {
         method: name,
         args,
         caller: method.withCaller ? plainCaller(caller as Caller) : undefined,
+        daemon: (caller as Caller | undefined)?.daemon ?? '',
         listeners: target.listeners.map((ref) => ({
           id: this.listenerId(ref),
           options: target.listenerOptions.get(ref),

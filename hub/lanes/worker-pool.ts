@@ -186,7 +186,7 @@ export class WorkerPool implements LaneExecutor<WorkerCall> {
               service: w.current.task.payload.service,
               method: w.current.task.payload.method,
               monitor: w.current.task.payload.monitor,
-              daemon: w.current.task.payload.caller?.daemon ?? '',
+              daemon: w.current.task.payload.daemon,
               ms: now - w.current.started,
             }
           : null,

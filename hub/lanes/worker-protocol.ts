@@ -33,6 +33,8 @@ export interface CallMessage {
   args: unknown[];
   /** For methods listed in `withCaller`. */
   caller: Caller | undefined;
+  /** The calling daemon's name (for the status page's "running now"). */
+  daemon: string;
   listeners: ListenerInfo[];
 }
 

@@ -97,6 +97,14 @@ describe('worker lanes', () => {
     expect(hub.zhub.hub.lanesStatus().restarts.recycled).toBe(2);
   });
 
+  it('recycles a worker whose heap is past recycleHeapMb after a call', async () => {
+    const { hub, probe } = await laneHub({ threads: 1, recycleHeapMb: 1 });
+    const first = await probe.callRemote('thread');
+    const second = await probe.callRemote('thread');
+    expect(second).not.toBe(first);
+    expect(hub.zhub.hub.lanesStatus().restarts.recycled).toBeGreaterThanOrEqual(1);
+  });
+
   it('refuses past the lane bound with HUB_ERR_BUSY, and shows the running call', async () => {
     const { hub, probe } = await laneHub({ threads: 1, lanes: { other: { maxQueue: 1 } } });
     const running = probe.callRemote('burn', 500);
