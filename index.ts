@@ -102,6 +102,7 @@ export {
   HubDaemon,
   PortCollector,
   ServiceProxy,
+  SnmpCollector,
   Spool,
 } from './daemons/index.js';
 export type {

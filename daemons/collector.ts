@@ -15,6 +15,11 @@ export interface CollectedValue {
   datapoint: string;
   value: number;
   component?: string;
+  /**
+   * A counter of this width (SNMP Counter32, Counter64): a `counter` datapoint's rate is
+   * taken across a wrap instead of dropped as a reset.
+   */
+  counterBits?: 32 | 64;
 }
 
 export interface CollectResult {

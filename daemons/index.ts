@@ -37,5 +37,6 @@ export {
   HostCollector,
   HttpCollector,
   PortCollector,
+  SnmpCollector,
 } from './collectors/builtin.js';
 export { ValueProcessor } from './value-processor.js';

@@ -36,8 +36,13 @@ export class ValueProcessor {
         this.counters.set(key, { t: now, v: value });
         if (this.counters.size > MAX_COUNTERS)
           this.counters.delete(this.counters.keys().next().value as string);
-        if (!last || now <= last.t || value < last.v) continue;
-        value = ((value - last.v) * 1000) / (now - last.t);
+        if (!last || now <= last.t) continue;
+        let delta = value - last.v;
+        // Went backwards: a 32-bit counter that wrapped once (less than half its range on);
+        // anything else — a 64-bit counter, a bigger jump — is a reset, and gives no sample.
+        if (delta < 0 && val.counterBits === 32 && delta + 2 ** 32 < 2 ** 31) delta += 2 ** 32;
+        if (delta < 0) continue;
+        value = (delta * 1000) / (now - last.t);
       }
       samples.push({ device: device.id, component, metric: val.datapoint, value, timestamp: now });
       const th = dp?.threshold;

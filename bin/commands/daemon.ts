@@ -6,7 +6,10 @@ export function daemonCommand(): Command {
     .description(
       'run a collector daemon: port (TCP connect), http (GET a URL), host (this machine), or your own (--collector)',
     )
-    .argument('[type]', 'collector type: port, http or host (with --collector: the daemon type)');
+    .argument(
+      '[type]',
+      'collector type: port, http, host or snmp (with --collector: the daemon type)',
+    );
   return addHubOptions(cmd, 'hub password (prefer ZHUB_PASSWORD or --password-file)')
     .option('--password-file <file>', 'read the password from this file')
     .option(

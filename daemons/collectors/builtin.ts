@@ -2,12 +2,14 @@ import type { Collector } from '../collector.js';
 import { HostCollector } from './host.js';
 import { HttpCollector } from './http.js';
 import { PortCollector } from './port.js';
+import { SnmpCollector } from './snmp.js';
 
-export { HostCollector, HttpCollector, PortCollector };
+export { HostCollector, HttpCollector, PortCollector, SnmpCollector };
 
 /** The collector plug-ins zhub ships, by datasource type. */
 export const builtinCollectors: Readonly<Record<string, () => Collector>> = {
   port: () => new PortCollector(),
   http: () => new HttpCollector(),
   host: () => new HostCollector(),
+  snmp: () => new SnmpCollector(),
 };
