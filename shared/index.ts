@@ -44,6 +44,7 @@ export {
 } from './telemetry-rules.js';
 export type { CheckedEvent, CheckedSample, RefusalReason } from './telemetry-rules.js';
 export { brandAcrossCopies } from './brand.js';
+export { isSecretKey, REDACTED, redactSecrets } from './secrets.js';
 export { moduleLoadFailure } from './module-load.js';
 export { readConfigFile } from './config-file.js';
 export { systemClock } from './clock.js';

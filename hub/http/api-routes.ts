@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ZHubError } from '../../shared/index.js';
+import { redactSecrets, ZHubError } from '../../shared/index.js';
 import type { HubEnvironment } from '../hub-environment.js';
 import { AUDIT_DETAIL_CHARS } from '../store/store.js';
 import { parseOrThrow } from '../model/device-model.js';
@@ -55,7 +55,8 @@ export async function audit(
   target: string,
   detail: unknown,
 ): Promise<void> {
-  let text = detail === undefined ? '' : JSON.stringify(detail);
+  // Credentials in a changed device or collector (SNMP communities, v3 passwords) are never kept.
+  let text = detail === undefined ? '' : JSON.stringify(redactSecrets(detail));
   if (text.length > AUDIT_DETAIL_CHARS) text = `${text.slice(0, AUDIT_DETAIL_CHARS)}… (clipped)`;
   await env.store.audit.add(
     { at, user, action, target: target.slice(0, 1024), detail: text },
@@ -132,7 +133,12 @@ export function registerApiRoutes(
       const user = (req: object): string => (req as { user: string }).user;
 
       api.get('/status', (req) => status(parseOrThrow(z.object(page), req.query)));
-      api.get('/collectors', async () => ({ collectors: await env.model.collectors() }));
+      // Secret properties (SNMP credentials) are for admins: everyone else sees them redacted.
+      const shown = <T>(req: object, value: T): T =>
+        auth.roleOf(user(req)) === 'admin' ? value : redactSecrets(value);
+      api.get('/collectors', async (req) =>
+        shown(req, { collectors: await env.model.collectors() }),
+      );
       api.post('/collectors', async (req, reply) => {
         const r = await env.model.putCollector(req.body);
         return reply.code(r.created ? 201 : 200).send(r.collector);
@@ -148,14 +154,14 @@ export function registerApiRoutes(
         return reply.code(204).send();
       });
 
-      api.get('/devices', (req) => {
+      api.get('/devices', async (req) => {
         const q = parseOrThrow(deviceQuery, req.query);
-        return env.store.model.listDevices(q);
+        return shown(req, await env.store.model.listDevices(q));
       });
       api.get<{ Params: { id: string } }>('/devices/:id', async (req) => {
         const d = await env.store.model.getDevice(req.params.id);
         if (!d) throw new ZHubError('HUB_ERR_NOT_FOUND', `no device '${req.params.id}'`);
-        return d;
+        return shown(req, d);
       });
       api.post<{ Querystring: { mode?: string } }>('/devices', async (req, reply) => {
         const mode = req.query.mode === 'upsert' ? 'upsert' : 'add';
