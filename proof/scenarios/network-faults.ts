@@ -65,7 +65,7 @@ export async function networkFaults(opts: ProofOptions): Promise<ProofRow[]> {
   try {
     await fleet.producing();
     await sleep(3_000);
-    probe.take();
+    await probe.take();
     for (const f of faults) {
       opts.log(`  ${f.test} (${fmt(fleet.produced)} produced so far)`);
       if (f.resets !== undefined) {
@@ -80,7 +80,7 @@ export async function networkFaults(opts: ProofOptions): Promise<ProofRow[]> {
       }
       // Calls made during the fault have their deadline to settle.
       await sleep(DEADLINE_MS + 1_000);
-      const w = probe.take();
+      const w = await probe.take(slackMs);
       rows.push({
         test: `Network: ${f.test.toLowerCase()}`,
         done: `${f.done}; a probe calls every 200 ms with a ${DEADLINE_MS / 1000} s deadline`,

@@ -3,6 +3,7 @@
 // deadline — nothing may hang.
 import { HubClient, type ServiceProxy } from '../../daemons/index.js';
 import { PROOF_PASSWORD, PROOF_USER } from './ledger.js';
+import { sleep } from './processes.js';
 
 export interface ProbeWindow {
   calls: number;
@@ -19,7 +20,9 @@ export class CallProbe {
   private service: ServiceProxy | undefined;
   private timer: NodeJS.Timeout | undefined;
   private window: ProbeWindow = CallProbe.empty();
-  private readonly open = new Set<number>();
+  /** Calls not yet settled, by the window they were made in. */
+  private readonly open = new Map<number, ProbeWindow>();
+  private nextId = 0;
 
   constructor(
     url: string,
@@ -61,8 +64,8 @@ export class CallProbe {
     }
     const w = this.window;
     const t0 = performance.now();
-    const id = t0;
-    this.open.add(id);
+    const id = this.nextId++;
+    this.open.set(id, w);
     w.calls++;
     const settle = (ok: boolean): void => {
       this.open.delete(id);
@@ -76,12 +79,24 @@ export class CallProbe {
     );
   }
 
-  /** Starts a new window of figures; answers the one that ended (calls still open counted). */
-  take(): ProbeWindow {
+  /**
+   * Starts a new window of figures and answers the one that ended, once each call made in it
+   * has settled or has been open past its deadline plus `graceMs` (those are counted as
+   * hanging). A call made just before the window closed has its whole deadline to settle.
+   */
+  async take(graceMs = 0): Promise<ProbeWindow> {
     const w = this.window;
-    w.outstanding = this.open.size;
     this.window = CallProbe.empty();
+    const until = performance.now() + this.deadlineMs + graceMs;
+    while (this.openIn(w) > 0 && performance.now() < until) await sleep(50);
+    w.outstanding = this.openIn(w);
     return w;
+  }
+
+  private openIn(w: ProbeWindow): number {
+    let n = 0;
+    for (const owner of this.open.values()) if (owner === w) n++;
+    return n;
   }
 
   /** Calls still waiting for an answer right now. */

@@ -11,8 +11,7 @@ import type { ProofOptions, ProofRow } from '../../proof/support/proof-row.js';
 const opts: ProofOptions = { quick: true, seed: 7, log: () => undefined };
 
 function expectPass(rows: ProofRow[]): void {
-  for (const row of rows)
-    expect({ test: row.test, figure: row.figure, pass: row.pass }).toMatchObject({ pass: true });
+  for (const row of rows) expect(row.pass, `${row.test}: ${row.figure}`).toBe(true);
   expect(rows.length).toBeGreaterThan(0);
 }
 
