@@ -100,6 +100,7 @@ export {
   HttpCollector,
   HubClient,
   HubDaemon,
+  PingCollector,
   PortCollector,
   ServiceProxy,
   SnmpCollector,

@@ -61,6 +61,9 @@ export class CollectorDaemon extends HubDaemon {
   private cacheTimer: TimerHandle | undefined;
   private cacheWrite: Promise<void> = Promise.resolve();
   private readonly deviceTasks = new Map<string, Set<string>>();
+  /** Devices a reachability check found down: their other datasources are not collected. */
+  private readonly down = new Set<string>();
+  private suppressed = 0;
   /** The pull in progress, kept across a disconnect so that it resumes. */
   private pull: ConfigPull | undefined;
   private pulling: Promise<void> | undefined;
@@ -252,6 +255,8 @@ export class CollectorDaemon extends HubDaemon {
       tasksQueued: queued,
       missedRuns: this.scheduler.stats.missed,
       generation: this.generation,
+      devicesDown: this.down.size,
+      suppressedRuns: this.suppressed,
     };
   }
 
@@ -329,10 +334,25 @@ export class CollectorDaemon extends HubDaemon {
     }, every);
   }
 
-  /** Datasources this daemon handles, grouped by interval (seconds). */
+  /** Collections skipped because their device was down (ping-down suppression). */
+  get suppressedRuns(): number {
+    return this.suppressed;
+  }
+
+  /** Whether a reachability check (ping) last found this device down. */
+  isDown(deviceId: string): boolean {
+    return this.down.has(deviceId);
+  }
+
+  /**
+   * Datasources this daemon handles, grouped by interval (seconds); in each group the
+   * reachability checks come first, so a device found down is not polled in the same run.
+   */
   private groups(device: DeviceConfig): Map<number, DatasourceConfig[]> {
     const groups = new Map<number, DatasourceConfig[]>();
-    for (const ds of device.datasources) {
+    const reach = (ds: DatasourceConfig): number =>
+      this.plugins.get(ds.type)?.reachability ? 0 : 1;
+    for (const ds of [...device.datasources].sort((a, b) => reach(a) - reach(b))) {
       if (!this.plugins.has(ds.type)) continue;
       const interval = ds.interval ?? this.cycleSeconds();
       let g = groups.get(interval);
@@ -365,6 +385,7 @@ export class CollectorDaemon extends HubDaemon {
     for (const t of this.deviceTasks.get(id) ?? []) this.scheduler.remove(t);
     this.deviceTasks.delete(id);
     this.devices.delete(id);
+    this.down.delete(id);
     this.values.forget(id);
   }
 
@@ -379,6 +400,10 @@ export class CollectorDaemon extends HubDaemon {
       if (signal.aborted) return false;
       const plugin = this.plugins.get(ds.type);
       if (!plugin) continue;
+      if (!plugin.reachability && this.down.has(device.id)) {
+        this.suppressed++;
+        continue;
+      }
       try {
         // Samples carry the time collection started: rates then follow the schedule's grid.
         const started = this.clock.now();
@@ -386,12 +411,25 @@ export class CollectorDaemon extends HubDaemon {
         const { samples, events } = this.values.process(device, ds, result.values, started);
         this.writeMetrics(samples);
         for (const e of [...(result.events ?? []), ...events]) this.sendEvent(e);
+        if (result.deviceUp !== undefined) this.setReachable(device.id, result.deviceUp);
       } catch (err) {
         ok = false;
         this.log.warn({ err, device: device.id, datasource: ds.name }, 'collection failed');
       }
     }
     return ok;
+  }
+
+  private setReachable(id: string, up: boolean): void {
+    if (up === !this.down.has(id)) return;
+    if (up) this.down.delete(id);
+    else this.down.add(id);
+    this.log.info(
+      { device: id },
+      up
+        ? 'device answers again: its tasks resume'
+        : 'device down: its other tasks pause until it answers',
+    );
   }
 
   private missedEvent(taskId: string): {

@@ -26,6 +26,11 @@ export interface CollectResult {
   values: CollectedValue[];
   /** Events the collection itself found (a port that stopped answering, and its clear). */
   events?: DaemonEvent[];
+  /**
+   * From a reachability check (ping): whether the device answers at all. `false` pauses the
+   * device's other tasks on this daemon (ping-down suppression) until a later `true`.
+   */
+  deviceUp?: boolean;
 }
 
 /**
@@ -35,5 +40,10 @@ export interface CollectResult {
 export interface Collector {
   /** The datasource type it handles, e.g. `port`. */
   readonly type: string;
+  /**
+   * Its datasources tell whether a device is up (ping): in a task they run first, and they
+   * are never paused while the device is down.
+   */
+  readonly reachability?: boolean;
   collect(ctx: CollectContext): Promise<CollectResult>;
 }

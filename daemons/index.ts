@@ -36,6 +36,7 @@ export {
   builtinCollectors,
   HostCollector,
   HttpCollector,
+  PingCollector,
   PortCollector,
   SnmpCollector,
 } from './collectors/builtin.js';

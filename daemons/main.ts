@@ -9,7 +9,10 @@ import { builtinCollectors } from './collectors/builtin.js';
 import type { ClientTls } from './ws-connect.js';
 
 export interface DaemonMainOptions {
-  /** A built-in collector type (port, http, host); with `collectors`, the daemon's type name. */
+  /**
+   * Built-in collector types (port, http, host, snmp, ping; several as `ping,snmp`); with
+   * `collectors`, the daemon's type name.
+   */
   type?: string;
   /** Collector modules of one's own (paths or package names): `--collector`. */
   collectors?: string[];
@@ -65,21 +68,25 @@ async function password(opts: DaemonMainOptions): Promise<string> {
 export async function buildDaemon(opts: DaemonMainOptions, log: Logger): Promise<CollectorDaemon> {
   const collectors: Collector[] = [];
   for (const spec of opts.collectors ?? []) collectors.push(...(await loadCollectorModule(spec)));
-  if (collectors.length === 0 || (opts.type !== undefined && builtinCollectors[opts.type])) {
-    const make = opts.type === undefined ? undefined : builtinCollectors[opts.type];
-    if (!make) {
+  // `ping,snmp`: several built-in collectors in one daemon (ping-down then pauses the others).
+  const types = opts.type?.split(',').filter((t) => t !== '') ?? [];
+  const builtins = types.every((t) => builtinCollectors[t] !== undefined);
+  if (collectors.length === 0 || (types.length > 0 && builtins)) {
+    if (types.length === 0 || !builtins) {
+      const known = Object.keys(builtinCollectors).join(', ');
+      const unknown = types.filter((t) => builtinCollectors[t] === undefined).join(', ');
       throw new ZHubError(
         'HUB_ERR_CONFIG',
-        opts.type === undefined
-          ? `give a collector type (${Object.keys(builtinCollectors).join(', ')}) or --collector ./my-collector.js`
-          : `unknown collector type '${opts.type}' (known: ${Object.keys(builtinCollectors).join(', ')}; or --collector ./my-collector.js for one of your own)`,
+        types.length === 0
+          ? `give a collector type (${known}, or several: ping,snmp) or --collector ./my-collector.js`
+          : `unknown collector type '${unknown}' (known: ${known}; or --collector ./my-collector.js for one of your own)`,
       );
     }
-    collectors.unshift(make());
+    collectors.unshift(...types.map((t) => (builtinCollectors[t] as () => Collector)()));
   }
   const tls = await clientTlsFiles(opts);
   return new CollectorDaemon({
-    ...(opts.type !== undefined ? { type: opts.type } : {}),
+    ...(types.length > 0 ? { type: types.join('-') } : {}),
     ...(tls ? { tls } : {}),
     url: opts.hub,
     username: opts.user,

@@ -4,11 +4,11 @@ import { addHubOptions, intOption } from './options.js';
 export function daemonCommand(): Command {
   const cmd = new Command('daemon')
     .description(
-      'run a collector daemon: port (TCP connect), http (GET a URL), host (this machine), or your own (--collector)',
+      'run a collector daemon: port (TCP connect), http (GET a URL), host (this machine), snmp, ping, trap (receive SNMP traps), several at once (ping,snmp), or your own (--collector)',
     )
     .argument(
       '[type]',
-      'collector type: port, http, host or snmp (with --collector: the daemon type)',
+      'collector type: port, http, host, snmp, ping or trap; several as ping,snmp (with --collector: the daemon type)',
     );
   return addHubOptions(cmd, 'hub password (prefer ZHUB_PASSWORD or --password-file)')
     .option('--password-file <file>', 'read the password from this file')
@@ -66,7 +66,7 @@ export function daemonCommand(): Command {
     .action(async (type: string | undefined, o: Record<string, unknown>) => {
       const { runDaemon } = await import('../../daemons/main.js');
       const collectors = (o.collector as string[] | undefined) ?? [];
-      const dirName = type ?? 'custom';
+      const dirName = type?.split(',').join('-') ?? 'custom';
       await runDaemon({
         ...(type !== undefined ? { type } : {}),
         ...(collectors.length ? { collectors } : {}),
