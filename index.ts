@@ -105,7 +105,10 @@ export {
   ServiceProxy,
   SnmpCollector,
   Spool,
+  STANDARD_TRAPS,
+  TrapDaemon,
 } from './daemons/index.js';
+export type { TrapDaemonOptions, TrapMapping } from './daemons/index.js';
 export type {
   CollectContext,
   CollectedValue,

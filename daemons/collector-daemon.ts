@@ -64,6 +64,7 @@ export class CollectorDaemon extends HubDaemon {
   /** Devices a reachability check found down: their other datasources are not collected. */
   private readonly down = new Set<string>();
   private suppressed = 0;
+  private devicesChanged = 0;
   /** The pull in progress, kept across a disconnect so that it resumes. */
   private pull: ConfigPull | undefined;
   private pulling: Promise<void> | undefined;
@@ -362,7 +363,13 @@ export class CollectorDaemon extends HubDaemon {
     return groups;
   }
 
+  /** Moves on every device added, changed or removed (for indexes over `devices`). */
+  get devicesVersion(): number {
+    return this.devicesChanged;
+  }
+
   private upsertDevice(device: DeviceConfig): void {
+    this.devicesChanged++;
     this.devices.set(device.id, device);
     const ids = new Set<string>();
     for (const [interval, sources] of this.groups(device)) {
@@ -382,6 +389,7 @@ export class CollectorDaemon extends HubDaemon {
   }
 
   private removeDevice(id: string): void {
+    this.devicesChanged++;
     for (const t of this.deviceTasks.get(id) ?? []) this.scheduler.remove(t);
     this.deviceTasks.delete(id);
     this.devices.delete(id);

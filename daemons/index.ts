@@ -41,3 +41,5 @@ export {
   SnmpCollector,
 } from './collectors/builtin.js';
 export { ValueProcessor } from './value-processor.js';
+export { TrapDaemon, type TrapDaemonOptions } from './trap-daemon.js';
+export { STANDARD_TRAPS, type TrapMapping } from './collectors/trap-events.js';

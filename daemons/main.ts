@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from '../shared/index.js';
 import { createLogger, readConfigFile, ZHubError } from '../shared/index.js';
-import { CollectorDaemon } from './collector-daemon.js';
+import { CollectorDaemon, type CollectorDaemonOptions } from './collector-daemon.js';
 import type { Collector } from './collector.js';
 import { loadCollectorModule } from './collector-module.js';
 import { builtinCollectors } from './collectors/builtin.js';
+import { TrapDaemon } from './trap-daemon.js';
 import type { ClientTls } from './ws-connect.js';
 
 export interface DaemonMainOptions {
@@ -28,6 +29,9 @@ export interface DaemonMainOptions {
   spoolOverflow: 'block' | 'drop-oldest';
   batchSize: number;
   device?: string;
+  /** `trap`: where to receive (default UDP 162 on every address). */
+  trapPort?: number;
+  trapAddress?: string;
   logLevel: string;
   /** PEM files: the CA to verify a `wss://` hub with, and a client certificate and key (mTLS). */
   ca?: string;
@@ -66,6 +70,17 @@ async function password(opts: DaemonMainOptions): Promise<string> {
 
 /** Builds a collector daemon of `type` from command-line options (not started). */
 export async function buildDaemon(opts: DaemonMainOptions, log: Logger): Promise<CollectorDaemon> {
+  if (opts.type === 'trap') {
+    if (opts.collectors?.length)
+      throw new ZHubError('HUB_ERR_CONFIG', 'the trap receiver takes no --collector');
+    if (opts.device !== undefined)
+      throw new ZHubError('HUB_ERR_CONFIG', 'the trap receiver has no run-once mode (--device)');
+    return new TrapDaemon({
+      ...(await daemonOptions(opts, log)),
+      ...(opts.trapPort !== undefined ? { trapPort: opts.trapPort } : {}),
+      ...(opts.trapAddress !== undefined ? { trapAddress: opts.trapAddress } : {}),
+    });
+  }
   const collectors: Collector[] = [];
   for (const spec of opts.collectors ?? []) collectors.push(...(await loadCollectorModule(spec)));
   // `ping,snmp`: several built-in collectors in one daemon (ping-down then pauses the others).
@@ -84,9 +99,20 @@ export async function buildDaemon(opts: DaemonMainOptions, log: Logger): Promise
     }
     collectors.unshift(...types.map((t) => (builtinCollectors[t] as () => Collector)()));
   }
-  const tls = await clientTlsFiles(opts);
   return new CollectorDaemon({
+    ...(await daemonOptions(opts, log)),
     ...(types.length > 0 ? { type: types.join('-') } : {}),
+    collectors,
+  });
+}
+
+/** What every daemon takes from the command line: the hub, credentials, spool, TLS. */
+async function daemonOptions(
+  opts: DaemonMainOptions,
+  log: Logger,
+): Promise<Omit<CollectorDaemonOptions, 'collectors'>> {
+  const tls = await clientTlsFiles(opts);
+  return {
     ...(tls ? { tls } : {}),
     url: opts.hub,
     username: opts.user,
@@ -94,12 +120,11 @@ export async function buildDaemon(opts: DaemonMainOptions, log: Logger): Promise
     monitor: opts.monitor,
     ...(opts.name ? { name: opts.name } : {}),
     dataDir: resolve(opts.dataDir),
-    collectors,
     maxConcurrent: opts.maxConcurrent,
     spool: { maxEntries: opts.spoolMax, overflow: opts.spoolOverflow },
     sender: { batchSize: opts.batchSize },
     logger: log,
-  });
+  };
 }
 
 /**

@@ -3,7 +3,7 @@
  * to admins only, never written to logs or the audit log. Matched by name, as Zenoss marks
  * its password zProperties.
  */
-const SECRET_KEY = /password|passphrase|community|secret|token|privkey|authkey/i;
+const SECRET_KEY = /password|passphrase|communit(?:y|ies)|secret|token|privkey|authkey/i;
 
 export const REDACTED = '********';
 

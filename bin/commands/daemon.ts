@@ -55,6 +55,13 @@ export function daemonCommand(): Command {
       1_000,
     )
     .option(
+      '--trap-port <port>',
+      'trap: the UDP port to receive traps on (162 needs privileges)',
+      intOption('trap-port', 1, 65535),
+      162,
+    )
+    .option('--trap-address <address>', 'trap: the address to receive on (default: all)')
+    .option(
       '--device <id>',
       'run-once mode: collect this device once, deliver, exit 0 if it worked',
     )
@@ -82,6 +89,8 @@ export function daemonCommand(): Command {
         spoolOverflow: o.spoolOverflow as 'block' | 'drop-oldest',
         batchSize: o.batchSize as number,
         ...(o.device ? { device: o.device as string } : {}),
+        trapPort: o.trapPort as number,
+        ...(o.trapAddress ? { trapAddress: o.trapAddress as string } : {}),
         logLevel: o.logLevel as string,
         ...(o.ca ? { ca: o.ca as string } : {}),
         ...(o.tlsClientCert ? { tlsClientCert: o.tlsClientCert as string } : {}),

@@ -13,7 +13,7 @@ export interface SnmpTarget {
   retries: number;
 }
 
-const AUTH: Record<string, snmp.AuthProtocols> = {
+export const AUTH: Record<string, snmp.AuthProtocols> = {
   MD5: snmp.AuthProtocols.md5,
   SHA: snmp.AuthProtocols.sha,
   'SHA-224': snmp.AuthProtocols.sha224,
@@ -21,7 +21,7 @@ const AUTH: Record<string, snmp.AuthProtocols> = {
   'SHA-384': snmp.AuthProtocols.sha384,
   'SHA-512': snmp.AuthProtocols.sha512,
 };
-const PRIV: Record<string, snmp.PrivProtocols> = {
+export const PRIV: Record<string, snmp.PrivProtocols> = {
   DES: snmp.PrivProtocols.des,
   AES: snmp.PrivProtocols.aes,
   'AES-256': snmp.PrivProtocols.aes256b,

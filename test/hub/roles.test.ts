@@ -99,6 +99,50 @@ describe('roles', () => {
     expect(log.entries.every((e) => e.user === 'boss')).toBe(true);
   });
 
+  it('shows secret properties (communities, v3 passwords) to admins only, and never audits them', async () => {
+    const get = async (who: Who, path: string, method = 'GET', body?: unknown) => {
+      const r = await fetch(`${http}${path}`, {
+        method,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${who}:${PASSWORD}`).toString('base64')}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return JSON.stringify(await r.json());
+    };
+    const secrets = ['c0mmunity-s3cret', 'auth-s3cret', 'priv-s3cret'];
+    await get('boss', '/api/devices', 'POST', {
+      id: 'sw-secret',
+      address: 'sw.example',
+      properties: {
+        zSnmpCommunity: secrets[0],
+        zSnmpAuthPassword: secrets[1],
+        zSnmpPrivPassword: secrets[2],
+        zSnmpVer: 'v3',
+      },
+    });
+    await get('boss', '/api/collectors/localhost', 'PATCH', {
+      properties: {
+        zTrapCommunities: [secrets[0]],
+        zTrapV3Users: [{ name: 'u', authPassword: secrets[1] }],
+      },
+    });
+    for (const path of ['/api/devices', '/api/devices/sw-secret', '/api/collectors']) {
+      const admin = await get('boss', path);
+      const operator = await get('ops', path);
+      for (const secret of secrets.slice(0, path === '/api/collectors' ? 2 : 3)) {
+        expect(admin, `admin ${path}`).toContain(secret);
+        expect(operator, `operator ${path}`).not.toContain(secret);
+      }
+      expect(operator, path).toContain('********');
+      expect(operator, path).toContain(path === '/api/collectors' ? 'zTrapV3Users' : 'v3');
+    }
+    const audit = await get('boss', '/api/audit?limit=100');
+    expect(audit).toContain('sw-secret');
+    for (const secret of secrets) expect(audit).not.toContain(secret);
+  });
+
   it('the status page: operators log in, collectors may not', async () => {
     const login = (user: Who) =>
       fetch(`${http}/api/session`, {
