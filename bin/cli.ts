@@ -4,6 +4,7 @@ import { userCommand } from './commands/user.js';
 import { sumCommand } from './commands/sum.js';
 import { callCommand } from './commands/call.js';
 import { collectorCommand } from './commands/collector.js';
+import { templateCommand } from './commands/template.js';
 import { daemonCommand } from './commands/daemon.js';
 import { statusCommand } from './commands/status.js';
 import { deviceCommand } from './commands/device.js';
@@ -24,6 +25,7 @@ const program = new Command('zhub')
   .addCommand(callCommand())
   .addCommand(deviceCommand())
   .addCommand(collectorCommand())
+  .addCommand(templateCommand())
   .addCommand(eventsCommand())
   .addCommand(deadletterCommand())
   .addCommand(daemonCommand())

@@ -1,20 +1,23 @@
-// ZenHub's collector daemon, a little over 400 lines: the paged config pull (with resume and
+// ZenHub's collector daemon, near 500 lines: the paged config pull (with resume and
 // sweep), pushed changes and the schedule act on the same device table and read best together.
 // Delivery is in delivery.ts, scheduling in scheduler.ts, values in value-processor.ts.
 import { join } from 'node:path';
-import type { DeviceConfigPage, TimerHandle } from '../shared/index.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { DeviceConfigPage, TemplateRecord, TimerHandle } from '../shared/index.js';
 import {
   ConfigContract,
   DEFAULT_COLLECTOR_PROPERTIES,
   DEFAULT_DAEMON_LIMITS,
   deferredList,
   FirstError,
+  TEMPLATES_PROPERTY,
   ZHubError,
 } from '../shared/index.js';
 import type { Collector, DatasourceConfig, DeviceConfig } from './collector.js';
 import { readConfigCache, writeConfigCache } from './config-cache.js';
 import { HubDaemon, type HubDaemonOptions } from './hub-daemon.js';
 import { Scheduler } from './scheduler.js';
+import { TemplateSet } from './template-set.js';
 import { ValueProcessor } from './value-processor.js';
 
 export interface CollectorDaemonOptions extends Omit<HubDaemonOptions, 'type'> {
@@ -50,6 +53,8 @@ const DEFAULT_CONFIG_CYCLE_S = DEFAULT_COLLECTOR_PROPERTIES.configCycleInterval;
 export class CollectorDaemon extends HubDaemon {
   readonly scheduler: Scheduler;
   readonly devices = new Map<string, DeviceConfig>();
+  /** The monitoring templates (all of them: the hub pushes every change). */
+  readonly templates: TemplateSet;
   private readonly plugins = new Map<string, Collector>();
   private readonly values = new ValueProcessor();
   private readonly cachePath: string;
@@ -74,6 +79,7 @@ export class CollectorDaemon extends HubDaemon {
     const type = opts.type ?? opts.collectors[0]?.type ?? 'collector';
     super({ ...opts, type, services: ['ConfigService', ...(opts.services ?? [])] });
     for (const c of opts.collectors) this.plugins.set(c.type, c);
+    this.templates = new TemplateSet(this.log);
     this.cachePath = join(opts.dataDir, 'config-cache.json');
     this.scheduler = new Scheduler({
       clock: this.clock,
@@ -97,7 +103,11 @@ export class CollectorDaemon extends HubDaemon {
 
   /** Loads the cached configuration (collection starts from it at once) and connects. */
   async startCollecting(): Promise<void> {
-    const cached = await readConfigCache(this.cachePath, (d) => this.upsertDevice(d));
+    // Devices are scheduled once the templates (in the header, read first) are known.
+    const read: DeviceConfig[] = [];
+    const cached = await readConfigCache(this.cachePath, (d) => read.push(d));
+    this.templates.replace(cached?.templates ?? []);
+    for (const d of read) this.upsertDevice(d);
     if (cached) {
       this.log.info(
         { devices: cached.devices },
@@ -137,9 +147,9 @@ export class CollectorDaemon extends HubDaemon {
     const page = (cursor: string | null): Promise<DeviceConfigPage> =>
       config.getDeviceConfigPage(pull.since, cursor);
     try {
-      // The start-up requests fanned out: the properties and the first page together.
+      // The start-up requests fanned out: the properties, the templates and the first page.
       const entries = await deferredList<unknown>(
-        [config.getConfigProperties(), page(pull.cursor)],
+        [config.getConfigProperties(), config.getTemplates(), page(pull.cursor)],
         {
           fireOnOneErrback: true,
           consumeErrors: true,
@@ -148,7 +158,10 @@ export class CollectorDaemon extends HubDaemon {
         throw err instanceof FirstError ? err.subFailure.value : err;
       });
       this.applyProperties((entries[0]?.[1] as { properties: Record<string, unknown> }).properties);
-      let next = entries[1]?.[1] as DeviceConfigPage;
+      const templates = entries[1]?.[1];
+      if (Array.isArray(templates))
+        this.rebind(this.templates.replace(templates as TemplateRecord[]));
+      let next = entries[2]?.[1] as DeviceConfigPage;
       for (;;) {
         // The next page is asked for before this one is applied: the hub reads it meanwhile.
         const following = next.cursor === null ? undefined : page(next.cursor);
@@ -283,6 +296,32 @@ export class CollectorDaemon extends HubDaemon {
     this.saveCacheSoon();
   }
 
+  override remote_updateTemplates(templates: unknown): void {
+    if (!Array.isArray(templates))
+      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'updateTemplates takes an array of templates');
+    this.rebind(this.templates.update(templates));
+    this.saveCacheSoon();
+  }
+
+  override remote_deleteTemplates(names: unknown): void {
+    if (!Array.isArray(names))
+      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'deleteTemplates takes an array of names');
+    this.rebind(this.templates.remove(names));
+    this.saveCacheSoon();
+  }
+
+  /** The datasources `device` collects: its templates' (zDeviceTemplates), then its own. */
+  datasourcesOf(device: DeviceConfig): DatasourceConfig[] {
+    return this.templates.datasourcesOf(device, this.properties);
+  }
+
+  /** Reschedules the devices that bind any of `names` (their datasources changed). */
+  private rebind(names: ReadonlySet<string>): void {
+    if (names.size === 0) return;
+    for (const d of this.devices.values())
+      if (this.templates.binds(d, names, this.properties)) this.upsertDevice(d);
+  }
+
   /**
    * A reload, coalesced: many notices within a second cause one pull. A pull always names
    * every device of the monitor, so one since the last pull reconciles everything.
@@ -311,9 +350,15 @@ export class CollectorDaemon extends HubDaemon {
   protected override applyProperties(props: Record<string, unknown>): void {
     const before = this.cycleSeconds();
     const configBefore = this.properties.configCycleInterval;
+    const templatesBefore = this.properties[TEMPLATES_PROPERTY];
     super.applyProperties(props);
-    // A new cycle interval reschedules the tasks that use it (keeping their next runs where possible).
-    if (this.cycleSeconds() !== before) for (const d of this.devices.values()) this.upsertDevice(d);
+    // A new cycle interval (or default templates) reschedules the tasks (keeping their next
+    // runs where possible).
+    if (
+      this.cycleSeconds() !== before ||
+      !isDeepStrictEqual(templatesBefore, this.properties[TEMPLATES_PROPERTY])
+    )
+      for (const d of this.devices.values()) this.upsertDevice(d);
     if (this.configTimer !== undefined && this.properties.configCycleInterval !== configBefore)
       this.scheduleConfigCycle();
   }
@@ -353,7 +398,7 @@ export class CollectorDaemon extends HubDaemon {
     const groups = new Map<number, DatasourceConfig[]>();
     const reach = (ds: DatasourceConfig): number =>
       this.plugins.get(ds.type)?.reachability ? 0 : 1;
-    for (const ds of [...device.datasources].sort((a, b) => reach(a) - reach(b))) {
+    for (const ds of this.datasourcesOf(device).sort((a, b) => reach(a) - reach(b))) {
       if (!this.plugins.has(ds.type)) continue;
       const interval = ds.interval ?? this.cycleSeconds();
       let g = groups.get(interval);
@@ -468,6 +513,7 @@ export class CollectorDaemon extends HubDaemon {
       properties: this.properties,
       devices: [...this.devices.values()],
       asOf: this.asOf,
+      templates: this.templates.all(),
     };
     this.cacheWrite = this.cacheWrite
       .then(() => writeConfigCache(this.cachePath, snapshot))

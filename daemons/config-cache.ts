@@ -3,6 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { TemplateRecord } from '../shared/index.js';
 import type { DeviceConfig } from './collector.js';
 
 /** What the cache holds besides its devices. */
@@ -10,6 +11,8 @@ export interface CachedHeader {
   properties: Record<string, unknown>;
   /** The hub time of the last complete pull: the next pull asks for changes since then. */
   asOf: number;
+  /** The monitoring templates known at the time. */
+  templates?: TemplateRecord[];
 }
 
 /** The last configuration a daemon received: it collects from it while the hub is unreachable. */
@@ -41,6 +44,9 @@ export async function readConfigCache(
         header = {
           properties: (value.properties ?? {}) as Record<string, unknown>,
           asOf: value.asOf,
+          ...(Array.isArray(value.templates)
+            ? { templates: value.templates as TemplateRecord[] }
+            : {}),
         };
         // The format before version 2: one object with every device in it.
         if (Array.isArray(value.devices)) {
@@ -74,7 +80,14 @@ export async function writeConfigCache(path: string, config: CachedConfig): Prom
     const write = async (line: string): Promise<void> => {
       if (!out.write(`${line}\n`)) await Promise.race([once(out, 'drain'), failed]);
     };
-    await write(JSON.stringify({ v: VERSION, properties: config.properties, asOf: config.asOf }));
+    await write(
+      JSON.stringify({
+        v: VERSION,
+        properties: config.properties,
+        asOf: config.asOf,
+        templates: config.templates ?? [],
+      }),
+    );
     for (const d of config.devices) await write(JSON.stringify(d));
     out.end();
     await Promise.race([once(out, 'finish'), failed]);

@@ -298,6 +298,10 @@ export class HubDaemon extends Referenceable {
 
   remote_notifyConfigChanged(): void {}
 
+  remote_updateTemplates(_templates: unknown): void {}
+
+  remote_deleteTemplates(_names: unknown): void {}
+
   /** Takes new collector properties; subclasses reschedule from them. */
   protected applyProperties(props: Record<string, unknown>): void {
     this.properties = props;

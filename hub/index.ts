@@ -37,6 +37,8 @@ export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export type {
   AuditEntry,
   AuditStore,
+  TemplateStore,
+  TemplateFields,
   Awaitable,
   DeviceDiff,
   EventQuery,
@@ -55,6 +57,8 @@ export { DEFAULT_DATA_LIMITS } from './hub-environment.js';
 export type { DataLimits, HubEnvironment } from './hub-environment.js';
 export { DeviceModel, parseOrThrow } from './model/device-model.js';
 export { ModelChanges } from './model/model-changes.js';
+export type { TemplateChange } from './model/model-changes.js';
+export { BUILTIN_TEMPLATES, builtinTemplates } from './model/builtin-templates.js';
 export type { Collector, Device, DeviceInput, ModelChange } from './model/model-schemas.js';
 export { checkBatch, checkEvent, checkSample } from './model/telemetry.js';
 export type { EventInput, Rejected, SampleInput } from './model/telemetry.js';

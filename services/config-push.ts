@@ -1,13 +1,20 @@
 import type { Clock, Logger, RemoteReference, TimerHandle } from '../shared/index.js';
 import { SharedArgs } from '../shared/index.js';
 import type { DataLimits } from '../hub/index.js';
-import type { Device, ModelChange } from '../hub/index.js';
+import type { Device, ModelChange, TemplateChange } from '../hub/index.js';
+import type { TemplateRecord } from '../shared/index.js';
 
 /** Listeners whose first batch is started in one turn of the event loop. */
 const LISTENERS_PER_TURN = 8;
 
 interface Job {
-  method: 'setPropertyItems' | 'updateDeviceConfigs' | 'deleteDevices' | 'notifyConfigChanged';
+  method:
+    | 'setPropertyItems'
+    | 'updateDeviceConfigs'
+    | 'deleteDevices'
+    | 'updateTemplates'
+    | 'deleteTemplates'
+    | 'notifyConfigChanged';
   args: SharedArgs | undefined;
   /** When the flush that made it began (for the push latency). */
   since: number;
@@ -51,6 +58,8 @@ export class ConfigPush {
   };
   private readonly updated = new Map<string, Device>();
   private readonly removed = new Set<string>();
+  private readonly templatesUpdated = new Map<string, TemplateRecord>();
+  private readonly templatesRemoved = new Set<string>();
   /** The collector's new properties, when they changed since the last flush. */
   private properties: Record<string, unknown> | undefined;
   private readonly outboxes = new Map<RemoteReference, Outbox>();
@@ -78,6 +87,24 @@ export class ConfigPush {
       this.updated.delete(id);
       this.removed.add(id);
     }
+    this.schedule();
+  }
+
+  /** Templates written or removed: pushed to every listener, before the devices that bind them. */
+  addTemplates(change: TemplateChange): void {
+    if (this.closed) return;
+    for (const t of change.updated) {
+      this.templatesRemoved.delete(t.name);
+      this.templatesUpdated.set(t.name, t);
+    }
+    for (const name of change.removed) {
+      this.templatesUpdated.delete(name);
+      this.templatesRemoved.add(name);
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
     this.timer ??= this.clock.setTimeout(() => {
       this.timer = undefined;
       void this.flush();
@@ -87,7 +114,18 @@ export class ConfigPush {
   /** Sends what is pending now (also called by the timer). */
   async flush(): Promise<void> {
     const properties = this.properties;
-    if (this.updated.size === 0 && this.removed.size === 0 && !properties) return;
+    const templates = [...this.templatesUpdated.values()];
+    const templatesGone = [...this.templatesRemoved];
+    this.templatesUpdated.clear();
+    this.templatesRemoved.clear();
+    if (
+      this.updated.size === 0 &&
+      this.removed.size === 0 &&
+      !properties &&
+      templates.length === 0 &&
+      templatesGone.length === 0
+    )
+      return;
     this.stats.flushes++;
     this.flushStarted = performance.now();
     const updated = [...this.updated.values()];
@@ -98,7 +136,9 @@ export class ConfigPush {
     if (this.listeners().length === 0) return;
     const n = this.limits.pushBatchDevices;
     const jobs: Job[] = [];
-    // Properties first: a new cycle interval applies to the devices that follow.
+    // Templates first: the devices that follow may bind them.
+    if (templates.length > 0) jobs.push(await this.encode('updateTemplates', templates));
+    // Properties next: a new cycle interval applies to the devices that follow.
     if (properties) jobs.push(await this.encode('setPropertyItems', properties));
     for (let i = 0; i < removed.length; i += n * 20) {
       jobs.push(await this.encode('deleteDevices', removed.slice(i, i + n * 20)));
@@ -106,6 +146,7 @@ export class ConfigPush {
     for (let i = 0; i < updated.length; i += n) {
       jobs.push(await this.encode('updateDeviceConfigs', updated.slice(i, i + n)));
     }
+    if (templatesGone.length > 0) jobs.push(await this.encode('deleteTemplates', templatesGone));
     // A few listeners per turn: each first send copies a whole batch into a socket.
     let started = 0;
     for (const listener of [...this.listeners()]) {

@@ -26,7 +26,11 @@ export class ConfigService extends HubService {
       this.env.limits,
       (s) => this.env.metrics.pushDuration.observe(s),
     );
-    this.unsubscribe = this.env.changes.subscribe(this.monitor, (change) => this.push.add(change));
+    const off = [
+      this.env.changes.subscribe(this.monitor, (change) => this.push.add(change)),
+      this.env.changes.subscribeTemplates((change) => this.push.addTemplates(change)),
+    ];
+    this.unsubscribe = () => off.forEach((fn) => fn());
   }
 
   /** The collector's properties (cycle intervals and whatever the operator set) and generation. */
@@ -69,6 +73,14 @@ export class ConfigService extends HubService {
       this.env.limits,
       this.clock.now(),
     );
+  }
+
+  /**
+   * Every monitoring template (TemplateRecord[]): a daemon applies those its devices bind
+   * (zDeviceTemplates). Changes are pushed (`updateTemplates`, `deleteTemplates`).
+   */
+  async remote_getTemplates(): Promise<unknown> {
+    return this.env.store.templates.list();
   }
 
   /** One device of this monitor (run-once mode). */

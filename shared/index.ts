@@ -93,6 +93,13 @@ export {
   ID,
   NAME,
   severitySchema,
+  boundTemplates,
+  boundTemplatesSchema,
+  effectiveDatasources,
+  MAX_BOUND_TEMPLATES,
+  templateInputSchema,
+  templatePatchSchema,
+  TEMPLATES_PROPERTY,
 } from './contract/device-schemas.js';
 export type {
   CollectorRecord,
@@ -104,6 +111,9 @@ export type {
   DeviceConfig,
   DeviceInput,
   DevicePatch,
+  TemplateInput,
+  TemplatePatch,
+  TemplateRecord,
 } from './contract/device-schemas.js';
 export type { ArgsCheck } from './contract/args-check.js';
 export { Broker } from './rpc/broker.js';

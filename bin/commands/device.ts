@@ -8,6 +8,9 @@ interface DeviceFlags extends ClientFlags {
   collector?: string;
   prop?: string[];
   datasource?: string[];
+  /** Templates to bind (zDeviceTemplates); false with --no-templates. */
+  template?: string[];
+  templates?: boolean;
 }
 
 /** `key=value` pairs to an object; values that parse as JSON are taken as JSON. */
@@ -48,7 +51,28 @@ const fields = (c: Command): Command =>
     .option(
       '--datasource <json...>',
       'datasources as JSON, e.g. \'{"name":"ssh","type":"port","params":{"port":22}}\'',
-    );
+    )
+    .option('--template <names...>', 'bind these templates (zDeviceTemplates), in this order')
+    .option('--no-templates', "bind no templates (the collector's default then applies)");
+
+/** The templates the flags bind: a list, null to unbind, undefined to leave as they are. */
+function binding(f: DeviceFlags): string[] | null | undefined {
+  if (f.template?.length && f.templates === false)
+    throw new Error('--template and --no-templates go against each other');
+  if (f.template?.length) return f.template;
+  return f.templates === false ? null : undefined;
+}
+
+/** Properties with the templates bound as the flags say. */
+function withBinding(
+  properties: Record<string, unknown>,
+  bound: string[] | null,
+): Record<string, unknown> {
+  const out = { ...properties };
+  if (bound === null) delete out.zDeviceTemplates;
+  else out.zDeviceTemplates = bound;
+  return out;
+}
 
 export function deviceCommand(): Command {
   const device = new Command('device').description('manage devices (through the hub HTTP API)');
@@ -56,10 +80,14 @@ export function deviceCommand(): Command {
     addClientOptions(
       fields(new Command('add').description('add a device').argument('<id>')),
     ).action(async (id: string, f: DeviceFlags) => {
-      const d = await api<{ id: string; collector: string }>(f, 'POST', '/devices', {
-        id,
-        ...body(f),
-      });
+      const b = body(f);
+      const bound = binding(f);
+      if (bound)
+        b.properties = withBinding(
+          (b.properties as Record<string, unknown> | undefined) ?? {},
+          bound,
+        );
+      const d = await api<{ id: string; collector: string }>(f, 'POST', '/devices', { id, ...b });
       console.log(`added device ${d.id} on collector ${d.collector}`);
     }),
   );
@@ -71,11 +99,30 @@ export function deviceCommand(): Command {
           .argument('<id>'),
       ),
     ).action(async (id: string, f: DeviceFlags) => {
+      const b = body(f);
+      const bound = binding(f);
+      if (bound !== undefined) {
+        // The properties are replaced whole: bind on top of the ones given, else the stored ones.
+        const stored =
+          (b.properties as Record<string, unknown> | undefined) ??
+          (
+            await api<{ properties: Record<string, unknown> }>(
+              f,
+              'GET',
+              `/devices/${encodeURIComponent(id)}`,
+            )
+          ).properties;
+        b.properties = withBinding(stored, bound);
+      }
+      if (Object.keys(b).length === 0)
+        throw new Error(
+          'nothing to change: give --address, --title, --collector, --prop, --datasource or --template',
+        );
       const d = await api<{ id: string; collector: string }>(
         f,
         'PATCH',
         `/devices/${encodeURIComponent(id)}`,
-        body(f),
+        b,
       );
       console.log(`updated device ${d.id} (collector ${d.collector})`);
     }),

@@ -181,6 +181,33 @@ export function registerApiRoutes(
         return reply.code(204).send();
       });
 
+      // Monitoring templates: bound by devices through zDeviceTemplates.
+      api.get('/templates', async () => ({ templates: await env.model.templates() }));
+      api.get('/templates/export', () => env.model.templates());
+      api.get<{ Params: { name: string } }>('/templates/:name', (req) =>
+        env.model.template(req.params.name),
+      );
+      api.post<{ Querystring: { mode?: string } }>('/templates', async (req, reply) => {
+        const mode = req.query.mode === 'upsert' ? 'upsert' : 'add';
+        const written = await env.model.putTemplates(req.body, mode);
+        if (Array.isArray(req.body)) return reply.code(201).send({ templates: written });
+        const name = (req.body as { name?: unknown } | null)?.name;
+        return reply.code(201).send(await env.model.template(String(name)));
+      });
+      api.post('/templates/import', { bodyLimit: IMPORT_BODY_LIMIT }, async (req) => {
+        if (!Array.isArray(req.body))
+          throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'expected an array of templates');
+        const written = await env.model.putTemplates(req.body, 'upsert');
+        return { imported: req.body.length, changed: written.length };
+      });
+      api.patch<{ Params: { name: string } }>('/templates/:name', (req) =>
+        env.model.editTemplate(req.params.name, req.body),
+      );
+      api.delete<{ Params: { name: string } }>('/templates/:name', async (req, reply) => {
+        await env.model.removeTemplate(req.params.name);
+        return reply.code(204).send();
+      });
+
       api.get('/events', (req) => {
         const q = parseOrThrow(eventQuery, req.query);
         return env.store.events.queryEvents({

@@ -31,6 +31,9 @@ export function workerEnvironment(
       subscribe: () => unsubscribe,
       observe: () => unsubscribe,
       publish: () => loopOnly('changes.publish'),
+      subscribeTemplates: () => unsubscribe,
+      observeTemplates: () => unsubscribe,
+      publishTemplates: () => loopOnly('changes.publishTemplates'),
     },
     metrics: {
       pushDuration: {

@@ -1,5 +1,12 @@
 import type { z } from 'zod';
-import { ZHubError } from '../../shared/index.js';
+import {
+  boundTemplatesSchema,
+  templateInputSchema,
+  templatePatchSchema,
+  TEMPLATES_PROPERTY,
+  ZHubError,
+  type TemplateRecord,
+} from '../../shared/index.js';
 import type { Store } from '../store/store.js';
 import type { ModelChanges } from './model-changes.js';
 import {
@@ -52,6 +59,7 @@ export class DeviceModel {
    */
   async putCollector(input: unknown): Promise<{ collector: Collector; created: boolean }> {
     const c = parseOrThrow(collectorInputSchema, input);
+    await this.checkBindings([c.properties], 'properties.');
     const r = await this.store.model.putCollector(c.name, c.properties);
     if (r.changed && !r.created) {
       const { name, generation, properties } = r.collector;
@@ -85,11 +93,16 @@ export class DeviceModel {
       devices.push(parseOrThrow(deviceInputSchema, input[i], input.length > 1 ? `[${i}].` : ''));
       if (i % VALIDATE_SLICE === VALIDATE_SLICE - 1) await new Promise((r) => setImmediate(r));
     }
+    await this.checkBindings(
+      devices.map((d) => d.properties ?? {}),
+      (i) => (devices.length > 1 ? `[${i}].properties.` : 'properties.'),
+    );
     return this.commit(await this.store.model.putDevices(devices, mode)).flatMap((c) => c.updated);
   }
 
   async editDevice(id: string, patch: unknown): Promise<Device> {
     const p = parseOrThrow(devicePatchSchema, patch);
+    if (p.properties) await this.checkBindings([p.properties], 'properties.');
     this.commit(await this.store.model.putDevices([{ id, patch: p }], 'edit'));
     return (await this.store.model.getDevice(id)) as Device;
   }
@@ -99,6 +112,78 @@ export class DeviceModel {
       (n, c) => n + c.removed.length,
       0,
     );
+  }
+
+  // ---- templates ------------------------------------------------------------------------------
+
+  async templates(): Promise<TemplateRecord[]> {
+    return this.store.templates.list();
+  }
+
+  async template(name: string): Promise<TemplateRecord> {
+    const t = await this.store.templates.get(name);
+    if (!t) throw new ZHubError('HUB_ERR_NOT_FOUND', `no template '${name}'`);
+    return t;
+  }
+
+  /**
+   * Adds (or with `upsert`, replaces) templates, all or nothing; each invalid one is named
+   * by its index. A template written reaches every collector daemon (batched with the other
+   * pushes); daemons apply it to the devices that bind it.
+   */
+  async putTemplates(input: unknown, mode: 'add' | 'upsert'): Promise<TemplateRecord[]> {
+    const list: unknown[] = Array.isArray(input) ? input : [input];
+    const items = list.map((t, i) =>
+      parseOrThrow(templateInputSchema, t, list.length > 1 ? `[${i}].` : ''),
+    );
+    const names = new Set<string>();
+    for (const t of items) {
+      if (names.has(t.name))
+        throw new ZHubError('HUB_ERR_BAD_ARGUMENT', `template '${t.name}' is given twice`);
+      names.add(t.name);
+    }
+    const written = await this.store.templates.put(items, mode);
+    this.changes.publishTemplates({ updated: written, removed: [] });
+    return written;
+  }
+
+  async editTemplate(name: string, patch: unknown): Promise<TemplateRecord> {
+    const p = parseOrThrow(templatePatchSchema, patch);
+    const written = await this.store.templates.put([{ name, patch: p }], 'edit');
+    this.changes.publishTemplates({ updated: written, removed: [] });
+    return written[0] ?? (await this.template(name));
+  }
+
+  /** Refuses (HUB_ERR_CONFLICT) while a device or collector binds it. */
+  async removeTemplate(name: string): Promise<void> {
+    if (!(await this.store.templates.remove(name)))
+      throw new ZHubError('HUB_ERR_NOT_FOUND', `no template '${name}'`);
+    this.changes.publishTemplates({ updated: [], removed: [name] });
+  }
+
+  /**
+   * zDeviceTemplates, where set, must be a list of names of templates that exist (a typo
+   * would otherwise silently collect nothing).
+   */
+  private async checkBindings(
+    props: readonly Record<string, unknown>[],
+    prefix: string | ((i: number) => string),
+  ): Promise<void> {
+    let known: Set<string> | undefined;
+    for (let i = 0; i < props.length; i++) {
+      const value = props[i]?.[TEMPLATES_PROPERTY];
+      if (value === undefined) continue;
+      const at = `${typeof prefix === 'string' ? prefix : prefix(i)}${TEMPLATES_PROPERTY}`;
+      const names = parseOrThrow(boundTemplatesSchema, value, `${at}.`);
+      known ??= new Set((await this.store.templates.list()).map((t) => t.name));
+      const unknown = names.filter((n) => !known?.has(n));
+      if (unknown.length > 0)
+        throw new ZHubError(
+          'HUB_ERR_BAD_ARGUMENT',
+          `${at}: no template ${unknown.map((n) => `'${n}'`).join(', ')} (zhub template list shows them)`,
+          { data: { fields: [at] } },
+        );
+    }
   }
 
   private commit(changes: ModelChange[]): ModelChange[] {

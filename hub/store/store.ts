@@ -6,7 +6,11 @@ import type {
   ModelChange,
 } from '../model/model-schemas.js';
 import type { ModelChanges } from '../model/model-changes.js';
-import type { DeviceDiff as DeviceDiffOf } from '../../shared/index.js';
+import type {
+  DeviceDiff as DeviceDiffOf,
+  TemplatePatch,
+  TemplateRecord,
+} from '../../shared/index.js';
 import type { EventInput, SampleInput } from '../model/telemetry.js';
 
 /** A value, or a promise of it: SQLite answers at once, PostgreSQL over the network. */
@@ -325,6 +329,28 @@ export interface AuditEntry {
   detail: string;
 }
 
+/** Monitoring templates (see TemplateRecord). */
+export interface TemplateStore {
+  list(): Awaitable<TemplateRecord[]>;
+  get(name: string): Awaitable<TemplateRecord | undefined>;
+  /**
+   * Adds (`add`: refuses an existing name, HUB_ERR_CONFLICT), replaces (`upsert`) or edits
+   * (`edit`: refuses an unknown one, HUB_ERR_NOT_FOUND) templates, all in one transaction.
+   * Answers the templates written (one left exactly as it was is not written again).
+   */
+  put(
+    templates: TemplateFields[] | { name: string; patch: TemplatePatch }[],
+    mode: 'add' | 'upsert' | 'edit',
+  ): Awaitable<TemplateRecord[]>;
+  /** Refuses (HUB_ERR_CONFLICT) while a device or collector binds it; false when unknown. */
+  remove(name: string): Awaitable<boolean>;
+  /** Devices and collectors whose zDeviceTemplates name the template. */
+  bound(name: string): Awaitable<{ devices: number; collectors: number }>;
+}
+
+/** A template's stored fields. */
+export type TemplateFields = Omit<TemplateRecord, 'updatedAt'>;
+
 /** The longest audit detail kept; longer ones are clipped (and say so). */
 export const AUDIT_DETAIL_CHARS = 4096;
 
@@ -346,6 +372,7 @@ export interface Store {
   readonly metrics: MetricStore;
   readonly deadLetters: DeadLetterStore;
   readonly audit: AuditStore;
+  readonly templates: TemplateStore;
   /** The daemon's delivery high-water mark for `stream` (0 when none). */
   highWater(daemon: string, stream: 'events' | 'metrics'): Awaitable<number>;
   /**

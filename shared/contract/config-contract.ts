@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineContract } from './contract.js';
-import type { DeviceConfig } from './device-schemas.js';
+import type { DeviceConfig, TemplateRecord } from './device-schemas.js';
 
 /** A time in hub ms (0 for everything): the previous answer's `asOf`. */
 const since = z.number().finite().nonnegative().default(0);
@@ -49,6 +49,9 @@ export interface ConfigListener {
   /** The listener fell too far behind: pull again. */
   notifyConfigChanged(): void;
   setPropertyItems(properties: Record<string, unknown>): void;
+  /** Templates written (every daemon gets them; it applies those its devices bind). */
+  updateTemplates(templates: TemplateRecord[]): void;
+  deleteTemplates(names: string[]): void;
 }
 
 /** ZenHub's config service, per monitor (see services/config-service.ts). */
@@ -64,6 +67,7 @@ export const ConfigContract = defineContract('ConfigService', {
     names: ['since', 'cursor'],
     result: z.custom<DeviceConfigPage>(),
   },
+  getTemplates: { args: [], result: z.custom<TemplateRecord[]>() },
   getDeviceConfig: {
     args: [z.string().max(256)],
     names: ['deviceId'],

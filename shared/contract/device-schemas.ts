@@ -57,6 +57,82 @@ export const collectorInputSchema = z.object({
   properties,
 });
 
+/**
+ * A monitoring template: a named set of datasources (with their datapoints and thresholds)
+ * that many devices bind, defined once. A device binds templates through its
+ * `zDeviceTemplates` property (or its collector's, as a default for every device of the
+ * monitor); its own datasources come after them and replace a template's of the same name.
+ */
+export const templateInputSchema = z.object({
+  name: z.string().regex(NAME, 'template names are 1-64 letters, digits, _ . -'),
+  description: z.string().max(1024).default(''),
+  datasources: z.array(datasourceSchema).max(200).default([]),
+});
+
+/** A partial edit of a template: description and datasources optional. */
+export const templatePatchSchema = templateInputSchema.partial().omit({ name: true });
+
+/** The property that binds templates to a device (or to every device of a collector). */
+export const TEMPLATES_PROPERTY = 'zDeviceTemplates';
+
+/** At most this many templates bound to one device. */
+export const MAX_BOUND_TEMPLATES = 50;
+
+export const boundTemplatesSchema = z
+  .array(z.string().regex(NAME, 'template names are 1-64 letters, digits, _ . -'))
+  .max(MAX_BOUND_TEMPLATES);
+
+/** A template as stored and handed to collector daemons. */
+export interface TemplateRecord {
+  name: string;
+  description: string;
+  datasources: z.infer<typeof datasourceSchema>[];
+  /** Hub time (ms) of the last change. */
+  updatedAt: number;
+}
+
+export type TemplateInput = z.input<typeof templateInputSchema>;
+export type TemplatePatch = z.input<typeof templatePatchSchema>;
+
+/**
+ * The templates a device binds: its own `zDeviceTemplates`, else its collector's; names only
+ * (an entry that is not a string is ignored here and refused where the model is changed).
+ */
+export function boundTemplates(
+  device: { properties: Record<string, unknown> },
+  collectorProperties: Record<string, unknown> = {},
+): string[] {
+  const own = device.properties[TEMPLATES_PROPERTY];
+  const list = own !== undefined ? own : collectorProperties[TEMPLATES_PROPERTY];
+  return Array.isArray(list) ? list.filter((n): n is string => typeof n === 'string') : [];
+}
+
+/**
+ * What a device collects: the datasources of the templates it binds, in order, then its own;
+ * a later datasource replaces an earlier one of the same name (a device overrides a
+ * template's datasource by defining one of that name). Templates not known are skipped and
+ * named in `missing`.
+ */
+export function effectiveDatasources<D extends { name: string }>(
+  own: readonly D[],
+  bound: readonly string[],
+  templates: ReadonlyMap<string, { datasources: readonly D[] }>,
+): { datasources: D[]; missing: string[] } {
+  if (bound.length === 0) return { datasources: [...own], missing: [] };
+  const byName = new Map<string, D>();
+  const missing: string[] = [];
+  for (const name of bound) {
+    const t = templates.get(name);
+    if (!t) missing.push(name);
+    else for (const ds of t.datasources) byName.set(ds.name, ds);
+  }
+  for (const ds of own) {
+    byName.delete(ds.name); // keeps the device's own order for its own datasources
+    byName.set(ds.name, ds);
+  }
+  return { datasources: [...byName.values()], missing };
+}
+
 export type DatapointInput = z.infer<typeof datapointSchema>;
 export type DatasourceInput = z.infer<typeof datasourceSchema>;
 export type DeviceInput = z.input<typeof deviceInputSchema>;

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { ZHubError } from '../../../shared/index.js';
+import { builtinTemplates } from '../../model/builtin-templates.js';
 
 /**
  * Versioned schema changes for the PostgreSQL store, applied in order at start, each in its own
@@ -133,7 +134,19 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_by_user ON audit("user", id);
   `,
+  // 5: monitoring templates (the shipped ones are added with it)
+  `
+  CREATE TABLE templates (
+    name text PRIMARY KEY,
+    description text NOT NULL,
+    datasources jsonb NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  `,
 ];
+
+/** The migration that creates the templates table: the shipped templates are added with it. */
+const TEMPLATES_MIGRATION = 4;
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -166,6 +179,13 @@ export async function migratePg(
             "INSERT INTO collectors(name, properties, generation, updated_at) VALUES ('localhost', '{}', 0, $1)",
             [now],
           );
+        }
+        if (v === TEMPLATES_MIGRATION) {
+          for (const t of builtinTemplates())
+            await client.query(
+              'INSERT INTO templates(name, description, datasources, updated_at) VALUES ($1, $2, $3, $4)',
+              [t.name, t.description, JSON.stringify(t.datasources), now],
+            );
         }
         await client.query('UPDATE zhub_schema SET version = $1', [v + 1]);
         await client.query('COMMIT');

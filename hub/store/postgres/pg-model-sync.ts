@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Logger } from '../../../shared/index.js';
 import type { ModelChanges } from '../../model/model-changes.js';
 import type { PgModel } from './pg-model.js';
+import type { PgTemplates } from './pg-templates.js';
 
 /** Longest wait between attempts to get the notification connection back. */
 const RECONNECT_MAX_MS = 5_000;
@@ -31,6 +32,7 @@ export class PgModelSync {
   private retryTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private unobserve: () => void = () => undefined;
+  private unobserveTemplates: () => void = () => undefined;
   /** Serialises catch-ups so two notifications for one collector are read once. */
   private queue: Promise<void> = Promise.resolve();
   readonly stats = { notified: 0, received: 0, relayed: 0, resyncs: 0 };
@@ -41,6 +43,7 @@ export class PgModelSync {
     private readonly model: PgModel,
     private readonly changes: ModelChanges,
     private readonly channel: string,
+    private readonly templates: PgTemplates,
     private readonly log: Logger,
   ) {}
 
@@ -62,6 +65,17 @@ export class PgModelSync {
         ])
         .catch((err: unknown) => this.log.error({ err }, 'could not announce a model change'));
     });
+    // Templates changed here: the other hubs read them by name (a name no longer stored is gone).
+    this.unobserveTemplates = this.changes.observeTemplates((change) => {
+      const names = [...change.updated.map((t) => t.name), ...change.removed];
+      this.stats.notified++;
+      this.pool
+        .query('SELECT pg_notify($1, $2)', [
+          this.channel,
+          JSON.stringify({ hub: this.hubId, templates: names }),
+        ])
+        .catch((err: unknown) => this.log.error({ err }, 'could not announce a template change'));
+    });
     await this.listen();
     this.pruneTimer = setInterval(() => {
       this.model
@@ -74,6 +88,7 @@ export class PgModelSync {
   close(): void {
     this.closed = true;
     this.unobserve();
+    this.unobserveTemplates();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     void this.listener?.end().catch(() => undefined);
@@ -86,6 +101,9 @@ export class PgModelSync {
       for (const [name, gen] of await this.model.generations()) {
         if (gen > (this.known.get(name) ?? 0)) await this.catchUp(name);
       }
+      // Template notices may have been missed too: announce them all again (daemons compare
+      // and reschedule only what changed; one removed meanwhile is caught by their next pull).
+      this.changes.publishTemplates({ updated: await this.templates.list(), removed: [] }, true);
     });
   }
 
@@ -123,13 +141,20 @@ export class PgModelSync {
   }
 
   private received(payload: string): void {
-    let msg: { hub?: unknown; changes?: unknown };
+    let msg: { hub?: unknown; changes?: unknown; templates?: unknown };
     try {
       msg = JSON.parse(payload) as typeof msg;
     } catch {
       return;
     }
-    if (msg.hub === this.hubId || !Array.isArray(msg.changes)) return;
+    if (msg.hub === this.hubId) return;
+    if (Array.isArray(msg.templates)) {
+      this.stats.received++;
+      const names = msg.templates.filter((n): n is string => typeof n === 'string').slice(0, 1000);
+      void this.enqueue(() => this.templatesChanged(names));
+      return;
+    }
+    if (!Array.isArray(msg.changes)) return;
     this.stats.received++;
     for (const entry of msg.changes as unknown[]) {
       if (!Array.isArray(entry)) continue;
@@ -147,6 +172,18 @@ export class PgModelSync {
     this.raise(collector, change.generation);
     this.stats.relayed++;
     this.changes.publish([change], true);
+  }
+
+  private async templatesChanged(names: string[]): Promise<void> {
+    const updated = [];
+    const removed = [];
+    for (const name of names) {
+      const t = await this.templates.get(name);
+      if (t) updated.push(t);
+      else removed.push(name);
+    }
+    this.stats.relayed++;
+    this.changes.publishTemplates({ updated, removed }, true);
   }
 
   private raise(collector: string, gen: number): void {

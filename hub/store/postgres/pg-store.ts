@@ -6,6 +6,7 @@ import { DirectWriter } from '../direct-writer.js';
 import type { IngestWriter, Store, WorkerStoreSpec, WriterOptions } from '../store.js';
 import { redactUrl } from '../store-url.js';
 import { PgAudit } from './pg-audit.js';
+import { PgTemplates } from './pg-templates.js';
 import { PgDeadLetters } from './pg-dead-letters.js';
 import { PgEvents } from './pg-events.js';
 import { PgFleet } from './pg-fleet.js';
@@ -49,6 +50,7 @@ export class PgStore implements Store {
   readonly metrics: PgMetrics;
   readonly deadLetters: PgDeadLetters;
   readonly audit: PgAudit;
+  readonly templates: PgTemplates;
   readonly fleet: PgFleet;
   private sync: PgModelSync | undefined;
   private closed = false;
@@ -68,6 +70,7 @@ export class PgStore implements Store {
     this.fleet = new PgFleet(pool);
     this.deadLetters = new PgDeadLetters(pool);
     this.audit = new PgAudit(pool);
+    this.templates = new PgTemplates(pool, clock);
   }
 
   /** Connects, creates the schema if needed and migrates it (once, under a lock). */
@@ -147,6 +150,7 @@ export class PgStore implements Store {
       this.model,
       changes,
       `zhub_model_${this.schema}`,
+      this.templates,
       this.log,
     );
     await this.sync.start();

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { ZHubError } from '../../../shared/index.js';
+import { builtinTemplates } from '../../model/builtin-templates.js';
 
 /**
  * Versioned schema changes, applied in order at start, each in its own transaction. The
@@ -116,7 +117,19 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_by_user ON audit(user, id);
   `,
+  // 6: monitoring templates (the shipped ones are added with it)
+  `
+  CREATE TABLE templates (
+    name TEXT PRIMARY KEY,
+    description TEXT NOT NULL,
+    datasources TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];
+
+/** The migration that creates the templates table: the shipped templates are added with it. */
+const TEMPLATES_MIGRATION = 5;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -137,6 +150,13 @@ export function migrate(db: Database, now: number): { from: number; to: number }
         db.prepare(
           'INSERT INTO collectors(name, properties, generation, updated_at) VALUES (?, ?, 0, ?)',
         ).run('localhost', '{}', now);
+      }
+      if (v === TEMPLATES_MIGRATION) {
+        const insert = db.prepare(
+          'INSERT INTO templates(name, description, datasources, updated_at) VALUES (?, ?, ?, ?)',
+        );
+        for (const t of builtinTemplates())
+          insert.run(t.name, t.description, JSON.stringify(t.datasources), now);
       }
       db.pragma(`user_version = ${v + 1}`);
     })();

@@ -8,6 +8,7 @@ import type { IngestWriter, Store, WorkerStoreSpec, WriterOptions } from '../sto
 import { DeliveryMarks, type Stream } from './delivery-marks.js';
 import { migrate } from './migrations.js';
 import { SqliteAudit } from './sqlite-audit.js';
+import { SqliteTemplates } from './sqlite-templates.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { SqliteEvents } from './sqlite-events.js';
 import { SqliteMetrics } from './sqlite-metrics.js';
@@ -38,6 +39,7 @@ export class SqliteStore implements Store, SyncTransactions {
   readonly metrics: SqliteMetrics;
   readonly deadLetters: SqliteDeadLetters;
   readonly audit: SqliteAudit;
+  readonly templates: SqliteTemplates;
   readonly path: string;
   private readonly db: Database.Database;
   private readonly marks: DeliveryMarks;
@@ -84,6 +86,7 @@ export class SqliteStore implements Store, SyncTransactions {
     this.metrics = new SqliteMetrics(this.db, this.marks);
     this.deadLetters = new SqliteDeadLetters(this.db);
     this.audit = new SqliteAudit(this.db);
+    this.templates = new SqliteTemplates(this.db, clock);
   }
 
   /** A worker opens the same file (WAL: readers never wait for the hub's writes). */
