@@ -231,7 +231,12 @@ export class CollectorDaemon extends HubDaemon {
   async runOnce(deviceId: string, timeoutMs = 60_000): Promise<boolean> {
     this.start();
     await this.whenReady(timeoutMs);
-    const device = await this.service(ConfigContract).getDeviceConfig(deviceId);
+    const config = this.service(ConfigContract);
+    const [device, templates] = await Promise.all([
+      config.getDeviceConfig(deviceId),
+      config.getTemplates(),
+    ]);
+    this.templates.replace(templates);
     let ok = true;
     for (const [interval, sources] of this.groups(device)) {
       const abort = new AbortController();

@@ -205,4 +205,43 @@ describe('zhub daemon snmp', () => {
       (await get('device=router-1&metric=ifHCInOctets&component=lo&from=0')).points,
     ).toHaveLength(1);
   });
+
+  it('polls a device bound to the shipped IF-MIB template: one series per interface', async () => {
+    const zhub = (...args: string[]) => runCli([...args, '--hub', hub.url], { env });
+    const add = await zhub(
+      'device',
+      'add',
+      'switch-1',
+      '--address',
+      '127.0.0.1',
+      '--prop',
+      `zSnmpPort=${agent.port}`,
+      `zSnmpCommunity=${COMMUNITY}`,
+      '--template',
+      'snmp-interfaces',
+    );
+    expect(add.stderr).toBe('');
+    const run = await zhub(
+      'daemon',
+      'snmp',
+      '--device',
+      'switch-1',
+      '--data',
+      join(dir, 'daemon-2'),
+      '--log-level',
+      'warn',
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const base = hub.url.replace(/^ws/, 'http').replace(/\/hub$/, '');
+    const series = (await (
+      await fetch(`${base}/api/metrics/series?device=switch-1`, {
+        headers: {
+          authorization: `Basic ${Buffer.from(`admin:${env.ZHUB_PASSWORD}`).toString('base64')}`,
+        },
+      })
+    ).json()) as { series: { component: string; metric: string }[] };
+    // A gauge per interface at once (counters give rates from the second poll on).
+    expect(series.series).toContainEqual({ component: 'lo', metric: 'ifOperStatus' });
+  });
 });

@@ -465,6 +465,66 @@ export function describeStore(label: string, make: MakeStore): void {
       ).toEqual(['r3']);
     });
 
+    it('keeps templates: the shipped ones, add/upsert/edit rules, and no remove while bound', async () => {
+      const { store, clock } = await fresh();
+      expect((await store.templates.list()).map((t) => t.name)).toEqual([
+        'host-resources',
+        'ping',
+        'snmp-interfaces',
+      ]);
+      const ds = { name: 'p', type: 'ping', params: {}, datapoints: [] };
+      clock.advance(5);
+      const added = await store.templates.put(
+        [{ name: 'edge', description: 'E', datasources: [ds] }],
+        'add',
+      );
+      expect(added).toEqual([
+        { name: 'edge', description: 'E', datasources: [ds], updatedAt: clock.now() },
+      ]);
+      await expect(
+        attempt(() =>
+          store.templates.put([{ name: 'edge', description: '', datasources: [] }], 'add'),
+        ),
+      ).rejects.toMatchObject({ code: 'HUB_ERR_CONFLICT' });
+      await expect(
+        attempt(() => store.templates.put([{ name: 'nope', patch: { description: 'x' } }], 'edit')),
+      ).rejects.toMatchObject({ code: 'HUB_ERR_NOT_FOUND' });
+      // The same again writes nothing; an edit keeps what it does not name.
+      expect(
+        await store.templates.put(
+          [{ name: 'edge', description: 'E', datasources: [ds] }],
+          'upsert',
+        ),
+      ).toEqual([]);
+      clock.advance(5);
+      const edited = await store.templates.put(
+        [{ name: 'edge', patch: { description: 'E2' } }],
+        'edit',
+      );
+      expect(edited[0]).toMatchObject({
+        description: 'E2',
+        datasources: [ds],
+        updatedAt: clock.now(),
+      });
+      expect(await store.templates.get('edge')).toEqual(edited[0]);
+      // Bound by a device, then by a collector: refused; unbound: removed.
+      await store.model.putDevices(
+        [{ ...dev('a'), properties: { zDeviceTemplates: ['edge'] } }],
+        'add',
+      );
+      expect(await store.templates.bound('edge')).toEqual({ devices: 1, collectors: 0 });
+      await expect(attempt(() => store.templates.remove('edge'))).rejects.toMatchObject({
+        code: 'HUB_ERR_CONFLICT',
+      });
+      await store.model.putDevices([{ id: 'a', patch: { properties: {} } }], 'edit');
+      await store.model.putCollector('localhost', { zDeviceTemplates: ['edge', 'ping'] });
+      expect(await store.templates.bound('edge')).toEqual({ devices: 0, collectors: 1 });
+      await store.model.putCollector('localhost', { zDeviceTemplates: [] });
+      expect(await store.templates.remove('edge')).toBe(true);
+      expect(await store.templates.remove('edge')).toBe(false);
+      expect(await store.templates.get('edge')).toBeUndefined();
+    });
+
     it('reports itself healthy', async () => {
       const { store } = await fresh();
       expect(await store.healthy()).toBe(true);
