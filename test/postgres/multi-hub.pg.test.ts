@@ -29,6 +29,14 @@ class Listener extends Referenceable {
     this.deleted.push(...ids);
   }
   remote_notifyConfigChanged(): void {}
+  readonly templates: { name: string; description: string }[] = [];
+  readonly templatesGone: string[] = [];
+  remote_updateTemplates(list: { name: string; description: string }[]): void {
+    this.templates.push(...list);
+  }
+  remote_deleteTemplates(names: string[]): void {
+    this.templatesGone.push(...names);
+  }
 }
 
 describe('several hubs on one PostgreSQL database', () => {
@@ -62,6 +70,15 @@ describe('several hubs on one PostgreSQL database', () => {
       properties: { cycleInterval: 45 },
     });
     await until(() => listener.properties.some((p) => p.cycleInterval === 45), 5_000);
+    // A template added, edited and removed through hub A reaches it as well.
+    await a.zhub.hub.env.model.putTemplates({ name: 'via-a', description: 'one' }, 'add');
+    await a.zhub.hub.env.model.editTemplate('via-a', { description: 'two' });
+    await until(
+      () => listener.templates.some((t) => t.name === 'via-a' && t.description === 'two'),
+      5_000,
+    );
+    await a.zhub.hub.env.model.removeTemplate('via-a');
+    await until(() => listener.templatesGone.includes('via-a'), 5_000);
   });
 
   it('makes one open event with the summed count from daemons on two hubs', async () => {
