@@ -1,7 +1,7 @@
 // npm run bench: every benchmark, each against a baseline measured in the same run where
 // there is one; prints tables and writes them to docs/performance.md.
 //   npm run bench -- --quick          shorter runs
-//   npm run bench -- --only rpc,push  a subset (rpc, ingest, push, pull, daemon, cli, pg, storm, lanes)
+//   npm run bench -- --only rpc,push  a subset (rpc, ingest, push, pull, daemon, cli, pg, storm, lanes, collectors)
 //   pg (ingest with the PostgreSQL store, 1 vs 2 hub workers) needs a server: ZHUB_BENCH_PG,
 //   else ZHUB_TEST_PG, else postgres://postgres@127.0.0.1:5432/test
 import { cpus } from 'node:os';
@@ -14,6 +14,7 @@ import { pushBench } from './push-bench.js';
 import { writeSection } from './report.js';
 import { stormBench } from './storm-bench.js';
 import { lanesRun } from './lanes-bench.js';
+import { pingBench, snmpPollBench, templatePushBench } from './collectors-bench.js';
 import { rpcBench, type RpcResults } from './rpc-bench.js';
 import { TARGETS } from './targets.js';
 
@@ -24,7 +25,7 @@ const only = new Set(
     ? onlyArg.split('=')[1]
     : onlyArg
       ? process.argv[process.argv.indexOf(onlyArg) + 1]
-      : 'rpc,ingest,push,pull,daemon,cli,pg,storm,lanes'
+      : 'rpc,ingest,push,pull,daemon,cli,pg,storm,lanes,collectors'
   )?.split(','),
 );
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
@@ -404,6 +405,40 @@ if (only.has('lanes')) {
       what: 'config lane flooded: config calls still complete',
       ok: flood.heavyDone > 0 && flood.heavyFailed === 0,
       figure: `${fmt(flood.heavyDone)} calls, ${flood.heavyFailed} failed`,
+    },
+  ]);
+}
+
+if (only.has('collectors')) {
+  console.log('\nCollectors: SNMP polls against snmpd, fping, template pushes');
+  const snmpR = await snmpPollBench(quick ? 400 : 2_000, 50);
+  const pingR = await pingBench(1_000);
+  const tplR = await templatePushBench(20_000, 2, quick ? 3 : 5);
+  const body = [
+    `SNMP: the shipped \`snmp-interfaces\` (IF-MIB, a GETBULK walk of ifName and 5 columns) and \`host-resources\` (scalars, the hrStorage and hrProcessor walks) templates, ${fmt(snmpR.polls)} device polls (${fmt(snmpR.valuesPerPoll, 1)} values each, through the value processor) at ${snmpR.concurrency} at once, against Debian's snmpd on 127.0.0.1 (v2c). CPU is the collector process's; the agent's is its own.`,
+    '',
+    '| Figure | Value |',
+    '| --- | ---: |',
+    `| Collector CPU per device poll | ${fmt(snmpR.cpuUsPerPoll)} µs |`,
+    `| snmpd CPU per device poll | ${fmt(snmpR.agentCpuUsPerPoll)} µs |`,
+    `| Wall time per poll (p50, ${snmpR.concurrency} in flight) | ${fmt(snmpR.wallMsPerPollP50, 1)} ms |`,
+    `| Polls/s (one agent answering all) | ${fmt(snmpR.pollsPerSecond)} |`,
+    `| **Devices one daemon holds at a 5-minute cycle, one core** | **${fmt(snmpR.devicesAt300sPerCore)}** |`,
+    '',
+    `Ping: one cycle of ${fmt(pingR.devices)} devices (127.0.x.y), one ping each, gathered into ${pingR.fpingRuns} fping run(s): ${fmt(pingR.seconds, 2)} s, ${fmt(pingR.cpuUsPerDevice)} µs of the daemon's CPU and ${fmt(pingR.fpingCpuUsPerDevice)} µs of fping's per device.`,
+    '',
+    `Templates: one template bound to ${fmt(tplR.devices)} devices of a monitor with ${tplR.daemons} daemon processes on it (one per core); from the edit's commit until every daemon holds the new template and has rescheduled all ${fmt(tplR.devices)} devices: p50 ${fmt(tplR.p50Ms)} ms, slowest ${fmt(tplR.maxMs)} ms over ${tplR.edits} edits (one template pushed, not ${fmt(tplR.devices)} devices).`,
+  ].join('\n');
+  await report('collectors', body, [
+    {
+      what: 'a template edit reaches every daemon with a bound device within 1 s',
+      ok: tplR.maxMs <= 1_000,
+      figure: `slowest ${fmt(tplR.maxMs)} ms (${fmt(tplR.devices)} devices, ${tplR.daemons} daemons)`,
+    },
+    {
+      what: 'one daemon holds thousands of SNMP devices at a 5-minute cycle',
+      ok: snmpR.devicesAt300sPerCore >= 2_000,
+      figure: `${fmt(snmpR.devicesAt300sPerCore)} per core`,
     },
   ]);
 }
