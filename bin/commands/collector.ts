@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { api, printTable } from './api-client.js';
-import { addClientOptions, type ClientFlags } from './options.js';
+import { addClientOptions, keyValues, type ClientFlags } from './options.js';
 
 type PropertyFlags = ClientFlags & {
   cycleInterval?: string;
@@ -13,18 +13,16 @@ function propertyOptions(cmd: Command): Command {
     cmd
       .option('--cycle-interval <seconds>', 'seconds between collection cycles')
       .option('--config-cycle-interval <seconds>', 'seconds between full configuration pulls')
-      .option('--prop <key=value...>', 'other properties'),
+      .option(
+        '--prop <key=value...>',
+        'other properties (a value that parses as JSON is taken as JSON)',
+      ),
   );
 }
 
 /** The properties the flags set; numbers are checked here, not by the hub's refusal. */
 function collectorProperties(f: PropertyFlags): Record<string, unknown> {
-  const properties: Record<string, unknown> = {};
-  for (const p of f.prop ?? []) {
-    const i = p.indexOf('=');
-    if (i < 1) throw new Error(`--prop takes key=value, got '${p}'`);
-    properties[p.slice(0, i)] = p.slice(i + 1);
-  }
+  const properties: Record<string, unknown> = keyValues(f.prop) ?? {};
   const seconds = (flag: string, v: string): number => {
     const n = Number(v);
     if (!Number.isFinite(n) || n <= 0)

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { api, printTable } from './api-client.js';
-import { addClientOptions, intOption, type ClientFlags } from './options.js';
+import { addClientOptions, intOption, keyValues as props, type ClientFlags } from './options.js';
 
 interface DeviceFlags extends ClientFlags {
   address?: string;
@@ -11,23 +11,6 @@ interface DeviceFlags extends ClientFlags {
   /** Templates to bind (zDeviceTemplates); false with --no-templates. */
   template?: string[];
   templates?: boolean;
-}
-
-/** `key=value` pairs to an object; values that parse as JSON are taken as JSON. */
-function props(pairs: string[] | undefined): Record<string, unknown> | undefined {
-  if (!pairs?.length) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const p of pairs) {
-    const i = p.indexOf('=');
-    if (i < 1) throw new Error(`--prop takes key=value, got '${p}'`);
-    const raw = p.slice(i + 1);
-    try {
-      out[p.slice(0, i)] = JSON.parse(raw);
-    } catch {
-      out[p.slice(0, i)] = raw;
-    }
-  }
-  return out;
 }
 
 function body(f: DeviceFlags): Record<string, unknown> {

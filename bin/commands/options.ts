@@ -68,3 +68,20 @@ export function addClientOptions(cmd: Command): Command {
         .argParser(intOption('timeout', 1, 3_600_000)),
     );
 }
+
+/** `key=value` pairs to an object; values that parse as JSON are taken as JSON. */
+export function keyValues(pairs: string[] | undefined): Record<string, unknown> | undefined {
+  if (!pairs?.length) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i < 1) throw new Error(`--prop takes key=value, got '${p}'`);
+    const raw = p.slice(i + 1);
+    try {
+      out[p.slice(0, i)] = JSON.parse(raw);
+    } catch {
+      out[p.slice(0, i)] = raw;
+    }
+  }
+  return out;
+}

@@ -79,6 +79,16 @@ describe('zhub template', () => {
     expect(bound.code).toBe(1);
     expect(bound.stderr).toMatch(/bound to 1 device/);
 
+    // A default binding for every device of the collector, as JSON.
+    expect(
+      (await zhub('collector', 'edit', 'localhost', '--prop', 'zDeviceTemplates=["ping"]')).code,
+    ).toBe(0);
+    const removePing = await zhub('template', 'remove', 'ping');
+    expect(removePing.stderr).toMatch(/bound to 0 device\(s\) and 1 collector/);
+    expect(
+      (await zhub('collector', 'edit', 'localhost', '--prop', 'zDeviceTemplates=[]')).code,
+    ).toBe(0);
+
     // Edit, export to a file, remove, import back.
     expect((await zhub('template', 'edit', 'web', '--description', 'HTTPS front')).stdout).toMatch(
       /updated template web/,
