@@ -42,4 +42,4 @@ export {
 } from './collectors/builtin.js';
 export { ValueProcessor } from './value-processor.js';
 export { TrapDaemon, type TrapDaemonOptions } from './trap-daemon.js';
-export { STANDARD_TRAPS, type TrapMapping } from './collectors/trap-events.js';
+export { STANDARD_TRAPS, type TrapMapping } from './collectors/trap-mappings.js';

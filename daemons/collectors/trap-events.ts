@@ -1,40 +1,14 @@
 import snmp from 'net-snmp';
 import type { DaemonEvent } from '../../shared/index.js';
 import { textValue } from './snmp-session.js';
+import { STANDARD_TRAPS, TRAPS, type TrapMapping } from './trap-mappings.js';
 
-/** How one trap OID becomes an event: its name, severity and summary (`{device}`, `{component}`). */
-export interface TrapMapping {
-  name: string;
-  severity: number;
-  summary?: string;
-  /** This trap clears the events of the trap named here (linkUp clears linkDown). */
-  clears?: string;
-}
+export { STANDARD_TRAPS, type TrapMapping };
 
-const TRAPS = '1.3.6.1.6.3.1.1.5';
 const SNMP_TRAP_OID = '1.3.6.1.6.3.1.1.4.1.0';
 const IF_INDEX = '1.3.6.1.2.1.2.2.1.1.';
 const IF_DESCR = '1.3.6.1.2.1.2.2.1.2.';
 const IF_NAME = '1.3.6.1.2.1.31.1.1.1.1.';
-
-/** The standard traps (RFC 3418's SNMPv2-MIB and IF-MIB), as Zenoss's zentrap names them. */
-export const STANDARD_TRAPS: Readonly<Record<string, TrapMapping>> = {
-  [`${TRAPS}.1`]: { name: 'coldStart', severity: 3, summary: '{device} restarted (coldStart)' },
-  [`${TRAPS}.2`]: { name: 'warmStart', severity: 3, summary: '{device} restarted (warmStart)' },
-  [`${TRAPS}.3`]: { name: 'linkDown', severity: 4, summary: 'link {component} is down' },
-  [`${TRAPS}.4`]: {
-    name: 'linkUp',
-    severity: 0,
-    summary: 'link {component} is up',
-    clears: 'linkDown',
-  },
-  [`${TRAPS}.5`]: {
-    name: 'authenticationFailure',
-    severity: 3,
-    summary: '{device}: SNMP authentication failure',
-  },
-  [`${TRAPS}.6`]: { name: 'egpNeighborLoss', severity: 3 },
-};
 
 /** A received notification as net-snmp's receiver hands it over. */
 export interface Notification {
