@@ -83,9 +83,19 @@ if (only.has('rpc')) {
     `${rounds} round(s) of ${seconds} s per run, median run shown.\n\n${lines.join('\n')}`,
     [
       {
-        what: 'p50 with 1 in flight within 1.2× raw ws',
-        ok: one.zhub.p50 <= 1.2 * one['raw-ws'].p50,
+        what: 'p50 with 1 in flight, client and server on one core, within 1.05× raw ws',
+        ok: one.zhub.p50 <= 1.05 * one['raw-ws'].p50,
         figure: `${(one.zhub.p50 / one['raw-ws'].p50).toFixed(2)}×`,
+      },
+      {
+        what: 'calls/s with 256 in flight ≥ 0.85× the coalescing limit (raw ws, one frame per turn)',
+        ok: many.zhub.callsPerSec >= 0.85 * many['raw-ws-coalesced'].callsPerSec,
+        figure: `${(many.zhub.callsPerSec / many['raw-ws-coalesced'].callsPerSec).toFixed(2)}×`,
+      },
+      {
+        what: 'server CPU per call with 256 in flight ≤ 1.5× the coalescing limit',
+        ok: many.zhub.cpuPerCallUs <= 1.5 * many['raw-ws-coalesced'].cpuPerCallUs,
+        figure: `${(many.zhub.cpuPerCallUs / many['raw-ws-coalesced'].cpuPerCallUs).toFixed(2)}× (${fmt(many.zhub.cpuPerCallUs, 1)} vs ${fmt(many['raw-ws-coalesced'].cpuPerCallUs, 1)} µs)`,
       },
       {
         what: 'calls/s with 256 in flight at least raw ws',

@@ -1,3 +1,4 @@
+import { pinToCpu } from './pin.js';
 import { forkTs, nextMessage, serverCpu } from './process-pair.js';
 import { TARGETS, type TargetName } from './targets.js';
 
@@ -9,7 +10,11 @@ export interface RunResult {
   cpuPerCallUs: number;
 }
 
-/** One measured run: a server process and a client process for `target`. */
+/**
+ * One measured run: a server process and a client process for `target`. With one call in
+ * flight both share CPU 0 (the latency of the path itself, no hand-off between cores); with
+ * more the server has CPU 0 and the client CPU 1.
+ */
 async function runOnce(
   target: TargetName,
   inflight: number,
@@ -19,6 +24,7 @@ async function runOnce(
   const server = forkTs('./server.ts', [target]);
   try {
     const url = await nextMessage(server, (m) => m.url as string | undefined);
+    pinToCpu(server.pid, 0);
     const client = forkTs('./client.ts', [
       target,
       url,
@@ -26,6 +32,7 @@ async function runOnce(
       String(warmMs),
       String(durationMs),
     ]);
+    pinToCpu(client.pid, inflight === 1 ? 0 : 1);
     try {
       await nextMessage(client, (m) => (m.measuring ? true : undefined));
       const before = await serverCpu(server);

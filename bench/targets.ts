@@ -10,8 +10,15 @@ import { HubService, UserStore } from '../hub/index.js';
 import { buildHub } from '../services/index.js';
 import { AddContract, ZHubError } from '../shared/index.js';
 
-export type TargetName = 'raw-ws' | 'rpc-websockets' | 'zhub' | 'zhub-hand-checked';
-export const TARGETS: TargetName[] = ['raw-ws', 'rpc-websockets', 'zhub', 'zhub-hand-checked'];
+export type TargetName =
+  'raw-ws' | 'raw-ws-coalesced' | 'rpc-websockets' | 'zhub' | 'zhub-hand-checked';
+export const TARGETS: TargetName[] = [
+  'raw-ws',
+  'raw-ws-coalesced',
+  'rpc-websockets',
+  'zhub',
+  'zhub-hand-checked',
+];
 
 /**
  * AddService as it was before contracts: its arguments checked by hand in the method. The
@@ -48,6 +55,24 @@ export async function startServer(target: TargetName): Promise<string> {
             params: [number, number];
           };
           ws.send(JSON.stringify({ id: m.id, result: m.params[0] + m.params[1] }));
+        });
+      });
+      await new Promise((r) => wss.once('listening', r));
+      return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    }
+    case 'raw-ws-coalesced': {
+      // The limit for a batching RPC: the calls of one turn travel as one JSON array in one
+      // frame, and their answers go back the same way. No framework, no checks.
+      const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+      wss.on('connection', (ws) => {
+        ws.on('message', (data) => {
+          const calls = JSON.parse((data as Buffer).toString()) as {
+            id: number;
+            params: [number, number];
+          }[];
+          ws.send(
+            JSON.stringify(calls.map((m) => ({ id: m.id, result: m.params[0] + m.params[1] }))),
+          );
         });
       });
       await new Promise((r) => wss.once('listening', r));
@@ -95,6 +120,41 @@ export async function startClient(target: TargetName, url: string): Promise<Benc
             const id = nextId++;
             pending.set(id, resolve);
             ws.send(JSON.stringify({ id, method: 'add', params: [x, y] }));
+          }),
+        close: () => ws.close(),
+      };
+    }
+    case 'raw-ws-coalesced': {
+      const ws = new WebSocket(url, { perMessageDeflate: false });
+      await new Promise((r, j) => {
+        ws.once('open', r);
+        ws.once('error', j);
+      });
+      const pending = new Map<number, (v: number) => void>();
+      let nextId = 1;
+      let batch: { id: number; method: string; params: [number, number] }[] = [];
+      ws.on('message', (data) => {
+        for (const m of JSON.parse((data as Buffer).toString()) as {
+          id: number;
+          result: number;
+        }[]) {
+          const done = pending.get(m.id);
+          pending.delete(m.id);
+          done?.(m.result);
+        }
+      });
+      const flush = (): void => {
+        const out = batch;
+        batch = [];
+        ws.send(JSON.stringify(out));
+      };
+      return {
+        add: (x, y) =>
+          new Promise((resolve) => {
+            const id = nextId++;
+            pending.set(id, resolve);
+            if (batch.length === 0) queueMicrotask(flush);
+            batch.push({ id, method: 'add', params: [x, y] });
           }),
         close: () => ws.close(),
       };

@@ -171,14 +171,14 @@ export class HubMetrics {
     });
   }
 
-  /** The broker's call observer: one report per served call. */
   /** The broker's call observer: figures per service and method. */
-  readonly observeCall: CallObserver = {
+  readonly observeCall: CallObserver<MethodCounts> = {
     start: (target, method) => {
-      this.counts(serviceName(target), method).inFlight++;
-    },
-    end: (target, method, ok, seconds) => {
       const m = this.counts(serviceName(target), method);
+      m.inFlight++;
+      return m;
+    },
+    end: (m, ok, seconds) => {
       m.inFlight--;
       m.calls++;
       if (!ok) m.errors++;

@@ -6,10 +6,14 @@ import { isObjId, isReqId } from './protocol.js';
 import { remoteMethodsOf, type Referenceable, type RemoteMethod } from './referenceable.js';
 import type { RefTable } from './ref-table.js';
 
-/** Told when this side starts serving a call, and how it ended and how long it took. */
-export interface CallObserver {
-  start(target: Referenceable, method: string): void;
-  end(target: Referenceable, method: string, ok: boolean, seconds: number): void;
+/**
+ * Told when this side starts serving a call, and how it ended and how long it took: what
+ * `start` answers (its figures for that method, say) is handed back to `end`, so a call
+ * costs the observer one lookup.
+ */
+export interface CallObserver<T = unknown> {
+  start(target: Referenceable, method: string): T;
+  end(token: T, ok: boolean, seconds: number): void;
 }
 
 /**
@@ -115,16 +119,13 @@ export class CallDispatcher {
     args: unknown[],
   ): void {
     this.stats.callsServed++;
-    const host = this.host;
     const observer = this.observer;
+    let token: unknown;
     let started = 0;
     if (observer) {
-      observer.start(obj, name);
+      token = observer.start(obj, name);
       started = performance.now();
     }
-    const done = (ok: boolean): void => {
-      if (observer) observer.end(obj, name, ok, (performance.now() - started) / 1000);
-    };
     let result: unknown;
     try {
       if (method.check !== undefined) args = method.check(args);
@@ -135,28 +136,39 @@ export class CallDispatcher {
             ? method.fn.call(obj, this.caller, ...args)
             : method.fn.apply(obj, args);
     } catch (err) {
-      this.methodFailed(err, obj, name);
-      done(false);
-      return host.sendError(id, err);
+      this.failed(id, err, obj, name, token, started);
+      return;
     }
     if (!isThenable(result)) {
-      done(true);
-      return host.answer(id, result);
+      // The common case, answered without a closure made for it.
+      if (observer) observer.end(token, true, (performance.now() - started) / 1000);
+      return this.host.answer(id, result);
     }
     this.serving++;
     result.then(
       (value) => {
         this.serving--;
-        done(true);
-        host.answer(id, value);
+        if (observer) observer.end(token, true, (performance.now() - started) / 1000);
+        this.host.answer(id, value);
       },
       (err: unknown) => {
         this.serving--;
-        this.methodFailed(err, obj, name);
-        done(false);
-        host.sendError(id, err);
+        this.failed(id, err, obj, name, token, started);
       },
     );
+  }
+
+  private failed(
+    id: number,
+    err: unknown,
+    obj: Referenceable,
+    name: string,
+    token: unknown,
+    started: number,
+  ): void {
+    this.methodFailed(err, obj, name);
+    this.observer?.end(token, false, (performance.now() - started) / 1000);
+    this.host.sendError(id, err);
   }
 
   private methodFailed(err: unknown, obj: Referenceable, method: string): void {

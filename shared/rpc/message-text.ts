@@ -26,6 +26,9 @@ export function callText(
 /** `[ANSWER, id, value, meta?]`; a RawJson value is written as it is (already encoded). */
 export function answerText(id: number, value: unknown, maxDepth: number, refs: RefContext): string {
   if (value instanceof RawJson) return `[${Op.ANSWER},${id},${value.json}]`;
+  // A plain number (what most calls answer) is its own JSON text: no array to stringify.
+  if (typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0))
+    return `[${Op.ANSWER},${id},${value}]`;
   const enc = encodeValue(value, maxDepth, refs);
   return JSON.stringify(
     enc.meta === undefined ? [Op.ANSWER, id, enc.json] : [Op.ANSWER, id, enc.json, enc.meta],
