@@ -78,5 +78,5 @@ export {
   makeCertAuthority,
   makeClientCertificate,
   makeServerCertificate,
-} from './tls/certificates.js';
-export type { CertAuthority, PemPair } from './tls/certificates.js';
+} from './tls/cert-authority.js';
+export type { CertAuthority, PemPair } from './tls/cert-authority.js';

@@ -1,4 +1,5 @@
-import pg from 'pg';
+// pg is loaded when a PostgreSQL store is opened: a hub on the embedded store never loads it.
+import type pg from 'pg';
 import type { Clock, Logger } from '../../../shared/index.js';
 import { silentLogger, systemClock, ZHubError } from '../../../shared/index.js';
 import type { ModelChanges } from '../../model/model-changes.js';
@@ -27,13 +28,15 @@ export interface PgStoreOptions {
   logger?: Logger;
 }
 
+type PgLib = typeof pg;
+
 /** bigint and numeric columns arrive as JavaScript numbers (zhub's values fit in 2^53). */
-const types: pg.CustomTypesConfig = {
+const typesOf = (lib: PgLib): pg.CustomTypesConfig => ({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     if (oid === 20 || oid === 1700) return (v: string) => Number(v);
-    return (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format);
+    return (lib.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format);
   }) as pg.CustomTypesConfig['getTypeParser'],
-};
+});
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -62,6 +65,7 @@ export class PgStore implements Store {
     readonly schema: string,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly lib: PgLib,
   ) {
     this.model = new PgModel(pool, clock);
     const serial = new SerialByKey();
@@ -89,14 +93,15 @@ export class PgStore implements Store {
     if (!SCHEMA_NAME.test(schema)) {
       throw new ZHubError('HUB_ERR_CONFIG', `invalid schema name '${schema}'`);
     }
+    const lib = (await import('pg')).default;
     const config: pg.ClientConfig = {
       connectionString: url,
-      types,
+      types: typesOf(lib),
       options: `-c search_path=${schema}`,
       connectionTimeoutMillis: 10_000,
       application_name: 'zhub',
     };
-    const pool = new pg.Pool({ ...config, max: opts.poolSize ?? 10 });
+    const pool = new lib.Pool({ ...config, max: opts.poolSize ?? 10 });
     const log = opts.logger ?? silentLogger();
     // An idle connection that breaks is replaced on next use; say so rather than crash.
     pool.on('error', (err) => log.warn({ err }, 'a pooled PostgreSQL connection failed'));
@@ -121,7 +126,7 @@ export class PgStore implements Store {
       throw err;
     }
     client.release();
-    return new PgStore(opts.url, pool, config, schema, clock, log);
+    return new PgStore(opts.url, pool, config, schema, clock, log, lib);
   }
 
   /** A worker opens a small pool of its own on the same database and schema. */
@@ -146,7 +151,7 @@ export class PgStore implements Store {
   async watchModel(changes: ModelChanges): Promise<PgModelSync> {
     this.sync = new PgModelSync(
       this.pool,
-      () => new pg.Client(this.config),
+      () => new this.lib.Client(this.config),
       this.model,
       changes,
       `zhub_model_${this.schema}`,
