@@ -15,6 +15,8 @@ export default tseslint.config(
       'hub/status-page/**',
       'bin/*.js',
       'bin/*.mjs',
+      // The memory bench's baseline: plain JavaScript under plain node.
+      'bench/*.mjs',
       // The installed-package consumer: plain JavaScript, run by test/package.
       'test/fixtures/consumer/**',
       'eslint.config.js',

@@ -1,7 +1,7 @@
 // npm run bench: every benchmark, each against a baseline measured in the same run where
 // there is one; prints tables and writes them to docs/performance.md.
 //   npm run bench -- --quick          shorter runs
-//   npm run bench -- --only rpc,push  a subset (rpc, ingest, push, pull, daemon, cli, pg, storm, lanes, collectors)
+//   npm run bench -- --only rpc,push  a subset (rpc, ingest, push, pull, daemon, cli, pg, storm, lanes, collectors, memory)
 //   pg (ingest with the PostgreSQL store, 1 vs 2 hub workers) needs a server: ZHUB_BENCH_PG,
 //   else ZHUB_TEST_PG, else postgres://postgres@127.0.0.1:5432/test
 import { cpus } from 'node:os';
@@ -15,6 +15,7 @@ import { writeSection } from './report.js';
 import { stormBench } from './storm-bench.js';
 import { lanesRun } from './lanes-bench.js';
 import { pingBench, snmpPollBench, templatePushBench } from './collectors-bench.js';
+import { memoryBench } from './memory-bench.js';
 import { rpcBench, type RpcResults } from './rpc-bench.js';
 import { TARGETS } from './targets.js';
 
@@ -25,7 +26,7 @@ const only = new Set(
     ? onlyArg.split('=')[1]
     : onlyArg
       ? process.argv[process.argv.indexOf(onlyArg) + 1]
-      : 'rpc,ingest,push,pull,daemon,cli,pg,storm,lanes,collectors'
+      : 'rpc,ingest,push,pull,daemon,cli,pg,storm,lanes,collectors,memory'
   )?.split(','),
 );
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
@@ -451,6 +452,29 @@ if (only.has('collectors')) {
       figure: `${fmt(snmpR.devicesAt300sPerCore)} per core`,
     },
   ]);
+}
+
+if (only.has('memory')) {
+  console.log('\nIdle memory: the built hub against bare fastify + ws');
+  const m = await memoryBench(quick ? 3_000 : 5_000);
+  await report(
+    'memory',
+    [
+      'Each its own process under plain node, idle after start, RSS from /proc (median of three samples a second apart): the built hub (`node dist/bin/cli.js hub`, embedded SQLite store, as an installed package runs it; worker lanes start their threads on demand) against a bare fastify + @fastify/websocket server with one WebSocket route (`bench/bare-fastify.mjs`). A checkout running its sources through tsx (`npm start` in a clone) uses more, for the compiler.',
+      '',
+      '| Process | Idle RSS |',
+      '| --- | ---: |',
+      `| bare fastify + @fastify/websocket | ${fmt(m.bareMb, 1)} MiB |`,
+      `| zhub hub (built) | ${fmt(m.hubMb, 1)} MiB |`,
+    ].join('\n'),
+    [
+      {
+        what: 'idle hub RSS ≤ 1.3× a bare fastify + ws server',
+        ok: m.hubMb <= 1.3 * m.bareMb,
+        figure: `${(m.hubMb / m.bareMb).toFixed(2)}× (${fmt(m.hubMb, 1)} vs ${fmt(m.bareMb, 1)} MiB)`,
+      },
+    ],
+  );
 }
 
 console.log(failures.length ? `targets missed: ${failures.join('; ')}` : 'all targets met');
