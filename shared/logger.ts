@@ -20,7 +20,13 @@ export function createLogger(options: LoggerOptions & { pretty?: boolean } = {})
   return pino(rest);
 }
 
-/** A logger that writes nothing: the default for embedded use and tests. */
+let silent: Logger | undefined;
+
+/**
+ * A logger that writes nothing: the default for embedded use and tests. One instance serves
+ * every caller (a daemon fleet of thousands of clients in one process would otherwise make a
+ * pino instance, and an exit hook, per connection); its level is not to be changed.
+ */
 export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
+  return (silent ??= pino({ level: 'silent' }));
 }
