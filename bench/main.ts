@@ -268,6 +268,8 @@ if (only.has('storm')) {
   console.log(`\nReconnect storm: ${n} daemons with their own identities after a hub restart`);
   const r = await stormBench(n, passwords);
   const per = r.tokenMs / r.n;
+  // The fleet target measured, not extrapolated: 10,000 identities on a fresh hub.
+  const big = quick ? undefined : await stormBench(10_000, 1);
   const body = [
     `${fmt(r.n)} daemons, each its own user, connect 50 at a time to a hub process just started (no login remembered), log in and get EventService, MetricService and ConfigService, as a daemon does on every connect; against ${fmt(r.n)} bare WebSocket connections to a raw ws server in the same run. Machine tokens (\`zhub user add NAME --token\`: checked by SHA-256) against scrypt passwords (${r.passwords} users, each a full scrypt).`,
     '',
@@ -276,8 +278,14 @@ if (only.has('storm')) {
     `| raw ws (open only) | ${fmt(r.n)} | ${fmt(r.rawMs)} ms | ${(r.rawMs / r.n).toFixed(2)} ms | — |`,
     `| zhub, machine tokens | ${fmt(r.n)} | ${fmt(r.tokenMs)} ms | ${per.toFixed(2)} ms | ${fmt(r.tokenHubCpuUsPerLogin)} µs |`,
     `| zhub, scrypt passwords | ${fmt(r.passwords)} | ${fmt(r.passwordMs)} ms | ${(r.passwordMs / r.passwords).toFixed(2)} ms | ${r.passwordHubCpuMsPerLogin.toFixed(1)} ms |`,
+    ...(big
+      ? [
+          `| raw ws (open only) | ${fmt(big.n)} | ${fmt(big.rawMs)} ms | ${(big.rawMs / big.n).toFixed(2)} ms | — |`,
+          `| zhub, machine tokens | ${fmt(big.n)} | ${fmt(big.tokenMs)} ms | ${(big.tokenMs / big.n).toFixed(2)} ms | ${fmt(big.tokenHubCpuUsPerLogin)} µs |`,
+        ]
+      : []),
     '',
-    `Longest hub event-loop stall during the token storm: ${r.tokenMaxStallMs.toFixed(1)} ms. At the token rate, 10,000 daemons would be back in about ${((per * 10_000) / 1000).toFixed(1)} s; with scrypt passwords, ${(((r.passwordMs / r.passwords) * 10_000) / 1000).toFixed(0)} s.`,
+    `Longest hub event-loop stall during the token storm: ${r.tokenMaxStallMs.toFixed(1)} ms${big ? ` (${big.tokenMaxStallMs.toFixed(1)} ms with 10,000)` : ''}. With scrypt passwords, 10,000 daemons would need about ${(((r.passwordMs / r.passwords) * 10_000) / 1000).toFixed(0)} s.`,
   ].join('\n');
   await report('storm', body, [
     {
@@ -287,14 +295,20 @@ if (only.has('storm')) {
     },
     {
       what: 'hub loop never stalls > 50 ms during the storm',
-      ok: r.tokenMaxStallMs <= 50,
-      figure: `${r.tokenMaxStallMs.toFixed(1)} ms`,
+      ok: Math.max(r.tokenMaxStallMs, big?.tokenMaxStallMs ?? 0) <= 50,
+      figure: `${Math.max(r.tokenMaxStallMs, big?.tokenMaxStallMs ?? 0).toFixed(1)} ms`,
     },
-    {
-      what: '10,000 token daemons back within 30 s (at the measured rate)',
-      ok: per * 10_000 <= 30_000,
-      figure: `${((per * 10_000) / 1000).toFixed(1)} s`,
-    },
+    big
+      ? {
+          what: '10,000 token daemons logged in with their services within 30 s of a hub start',
+          ok: big.tokenMs <= 30_000,
+          figure: `${(big.tokenMs / 1000).toFixed(1)} s (measured)`,
+        }
+      : {
+          what: '10,000 token daemons back within 30 s (at the measured rate; quick run)',
+          ok: per * 10_000 <= 30_000,
+          figure: `${((per * 10_000) / 1000).toFixed(1)} s`,
+        },
   ]);
 }
 
