@@ -104,6 +104,8 @@ export interface HubClientEvents {
  * called in a `disconnect` listener stops the client for good.
  */
 export class HubClient extends EventEmitter<HubClientEvents> {
+  /** The hub's resumption ticket from the last login (memory only). */
+  private ticket: string | undefined;
   private _state: ClientState = 'idle';
   private broker: Broker | undefined;
   private avatar: RemoteReference | undefined;
@@ -285,19 +287,32 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       const b = broker;
       broker.onClose((info) => this.onDisconnected(b, info));
       await this.withDeadline(broker.ready, 'handshake');
-      const avatar = await broker
-        .remoteRoot()
-        .callRemoteWithOptions<RemoteReference>(
-          { timeoutMs: this.limits.connectTimeoutMs },
-          'login',
-          this.options.username,
-          this.options.password,
-          {
-            name: this.name,
-            type: this.type,
-            ...(this.options.instance ? { instance: this.options.instance } : {}),
-          },
-        );
+      const login = (secret: string): Promise<RemoteReference> =>
+        (broker as Broker)
+          .remoteRoot()
+          .callRemoteWithOptions<RemoteReference>(
+            { timeoutMs: this.limits.connectTimeoutMs },
+            'login',
+            this.options.username,
+            secret,
+            {
+              name: this.name,
+              type: this.type,
+              ...(this.options.instance ? { instance: this.options.instance } : {}),
+            },
+          );
+      // A resumption ticket from the last login spares the hub a scrypt; one it no longer
+      // takes (expired, the password changed, another hub's key) falls back to the password.
+      const ticket = this.ticket;
+      const avatar =
+        ticket === undefined
+          ? await login(this.options.password)
+          : await login(ticket).catch((err: unknown) => {
+              if ((err as Partial<ZHubError>).code !== 'HUB_ERR_AUTH_FAILED') throw err;
+              this.ticket = undefined;
+              return login(this.options.password);
+            });
+      this.refreshTicket(avatar);
       await this.services.reacquire(avatar);
       if (this.isStopped() || broker.closed) {
         broker.close();
@@ -326,6 +341,25 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       broker?.close(CloseCode.NORMAL, 'login failed');
       this.connectFailed(err as Error);
     }
+  }
+
+  /**
+   * Asks for a resumption ticket after a password login (machine tokens are cheap already),
+   * in the background; kept in memory only. A hub without tickets answers null.
+   */
+  private refreshTicket(avatar: RemoteReference): void {
+    if (this.options.password.startsWith('zt_')) return;
+    avatar
+      .callRemoteWithOptions<{ ticket: string } | null>(
+        { timeoutMs: this.limits.connectTimeoutMs },
+        'resumptionTicket',
+      )
+      .then(
+        (t) => {
+          this.ticket = typeof t?.ticket === 'string' ? t.ticket : undefined;
+        },
+        () => undefined, // an older hub: log in with the password
+      );
   }
 
   private connectFailed(err: Error): void {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import cluster from 'node:cluster';
 import type { IncomingMessage } from 'node:http';
@@ -13,6 +14,7 @@ import {
 } from '../shared/index.js';
 import { USERS_FILE, UserStore, type UserChanges } from './auth/users-file.js';
 import { UsersWatch } from './auth/users-watch.js';
+import { Tickets } from './auth/tickets.js';
 import { ApiAuth } from './http/api-auth.js';
 import { audit, registerApiRoutes } from './http/api-routes.js';
 import { hubStatus, registerStatusRoutes } from './http/status-routes.js';
@@ -60,6 +62,11 @@ export interface HubServerOptions extends Partial<HubCoreOptions> {
    * Default: in memory, with no users.
    */
   dataDir?: string;
+  /**
+   * Where the resumption tickets' key lives (`ticket.key`), so tickets outlive a restart
+   * (default: `dataDir`; neither: a key of this process only).
+   */
+  ticketKeyDir?: string;
 }
 
 /** A built hub: the fastify app (not listening) and the hub logic behind `/hub`. */
@@ -162,6 +169,14 @@ export async function buildHubServer(options: HubServerOptions = {}): Promise<ZH
     logger: log,
     users: options.users ?? (await usersOf(options.dataDir, log)),
   });
+  // Resumption tickets, under the data directory's key (so they outlive a restart), else a
+  // key of this process.
+  const keyDir = options.ticketKeyDir ?? options.dataDir;
+  hub.users.useTickets(
+    keyDir === undefined
+      ? new Tickets(randomBytes(32), hub.clock)
+      : await Tickets.inDataDir(keyDir, hub.clock),
+  );
   for (const Class of options.services ?? []) hub.registerService(Class);
   await hub.env.store.watchModel?.(hub.env.changes);
   for (const dir of options.servicesDirs ?? []) await hub.registry.loadDirectory(dir);

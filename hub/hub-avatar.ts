@@ -6,6 +6,8 @@ import type { Session } from './session.js';
 export interface ServiceBroker {
   getService(session: Session, name: string, monitor: string): Promise<HubService>;
   serviceNames(): string[];
+  /** A resumption ticket for the session's user (undefined: the hub issues none). */
+  issueTicket(session: Session): { ticket: string; expiresAt: number } | undefined;
 }
 
 /**
@@ -43,6 +45,15 @@ export class HubAvatar extends Referenceable {
       listener.notifyOnDisconnect(() => svc.removeListener(listener));
     }
     return svc;
+  }
+
+  /**
+   * A resumption ticket: presented instead of the password at the next login (to this hub
+   * after a restart, say), it costs the hub an HMAC instead of a scrypt. Null when the hub
+   * issues none. Keep it in memory only.
+   */
+  remote_resumptionTicket(): { ticket: string; expiresAt: number } | null {
+    return this.hub.issueTicket(this.session) ?? null;
   }
 
   remote_listServices(): string[] {

@@ -247,6 +247,10 @@ export class Hub implements LoginAuthority, ServiceBroker {
   }
 
   /** @internal ServiceBroker */
+  issueTicket(session: Session): { ticket: string; expiresAt: number } | undefined {
+    return session.loggedIn ? this.users.issueTicket(session.user) : undefined;
+  }
+
   async getService(session: Session, name: string, monitor: string): Promise<HubService> {
     if (this.closing) throw new ZHubError('HUB_ERR_SHUTTING_DOWN', 'the hub is shutting down');
     if (!this.registry.has(name))

@@ -30,6 +30,7 @@ export { UpgradeLimiter } from './auth/upgrade-limiter.js';
 export { DeliveryClaims } from './delivery-claims.js';
 export type { ClaimHooks, DuplicateSeen } from './delivery-claims.js';
 export { randomPassword } from './auth/password-hash.js';
+export { DEFAULT_TICKET_TTL_MS, TICKET_KEY_FILE, Tickets } from './auth/tickets.js';
 export { SqliteStore } from './store/sqlite/sqlite-store.js';
 export { PgStore } from './store/postgres/pg-store.js';
 export type { PgStoreOptions } from './store/postgres/pg-store.js';

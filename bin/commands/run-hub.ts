@@ -50,6 +50,7 @@ export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: stri
     servicesDirs: opts.services,
     watchServices: opts.watch,
     ...(shared ? { store: shared } : { dataDir: opts.data }),
+    ticketKeyDir: opts.data,
     tracebacks: opts.tracebacks,
     limits: opts.limits,
     rpcLimits: opts.rpcLimits,

@@ -1,3 +1,4 @@
+import { credentialFingerprint, TICKET, type Tickets } from './tickets.js';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -115,7 +116,8 @@ export class UserStore {
    */
   private readonly verified = new Map<string, UserEntry>();
   private readonly verifiedKey = randomBytes(32);
-  readonly stats = { hashChecks: 0, remembered: 0, tokenChecks: 0 };
+  readonly stats = { hashChecks: 0, remembered: 0, tokenChecks: 0, ticketChecks: 0 };
+  private tickets: Tickets | undefined;
 
   constructor(private readonly path?: string) {}
 
@@ -221,8 +223,11 @@ export class UserStore {
     if (password.length < 8 || password.length > 1024) {
       throw new ZHubError('HUB_ERR_BAD_ARGUMENT', 'passwords are 8 to 1024 characters');
     }
-    if (password.startsWith('zt_')) {
-      throw new ZHubError('HUB_ERR_BAD_ARGUMENT', "passwords may not start with 'zt_' (tokens do)");
+    if (password.startsWith('zt_') || password.startsWith('zr_')) {
+      throw new ZHubError(
+        'HUB_ERR_BAD_ARGUMENT',
+        "passwords may not start with 'zt_' or 'zr_' (tokens and resumption tickets do)",
+      );
     }
     const before = this.users.get(name);
     const hash = await hashPassword(password);
@@ -264,6 +269,17 @@ export class UserStore {
    */
   async verify(name: string, password: string): Promise<boolean> {
     const stored = this.users.get(name);
+    if (TICKET.test(password)) {
+      // A resumption ticket: an HMAC, for the user it names and the credential it still has.
+      this.stats.ticketChecks++;
+      const t = this.tickets?.open(password);
+      return (
+        t !== undefined &&
+        stored !== undefined &&
+        t.user === name &&
+        t.fingerprint === credentialFingerprint(credentialOf(stored))
+      );
+    }
     if (TOKEN.test(password)) {
       this.stats.tokenChecks++;
       const want = stored?.token !== undefined ? stored.token : DECOY_TOKEN;
@@ -291,6 +307,18 @@ export class UserStore {
       }
     }
     return ok;
+  }
+
+  /** Resumption tickets are issued and taken from now on (see Tickets). */
+  useTickets(tickets: Tickets): void {
+    this.tickets = tickets;
+  }
+
+  /** A resumption ticket for `name` as its credential is now; undefined without tickets. */
+  issueTicket(name: string): { ticket: string; expiresAt: number } | undefined {
+    const stored = this.users.get(name);
+    if (stored === undefined || this.tickets === undefined) return undefined;
+    return this.tickets.issue(name, credentialFingerprint(credentialOf(stored)));
   }
 
   async save(): Promise<void> {

@@ -32,5 +32,9 @@ export const AvatarContract = defineContract('Avatar', {
     result: z.custom<RemoteReference>(),
   },
   listServices: { args: [], result: z.array(z.string()) },
+  resumptionTicket: {
+    args: [],
+    result: z.custom<{ ticket: string; expiresAt: number } | null>(),
+  },
   whoami: { args: [], result: z.custom<Whoami>() },
 });
