@@ -14,6 +14,8 @@ const [mode, url, concurrency] = [
 process.once('message', (m: { creds?: { user: string; secret: string }[]; n?: number }) => {
   void (async () => {
     const held: { close(): void }[] = [];
+    // 'zhub-tickets': as 'zhub', then each asks for its resumption ticket (sent back).
+    const tickets: { user: string; secret: string }[] = [];
     const jobs: (() => Promise<void>)[] =
       mode === 'raw'
         ? Array.from({ length: m.n ?? 0 }, () => async () => {
@@ -38,6 +40,10 @@ process.once('message', (m: { creds?: { user: string; secret: string }[]; n?: nu
             await Promise.all(
               ['EventService', 'MetricService', 'ConfigService'].map((s) => client.getService(s)),
             );
+            if (mode === 'zhub-tickets') {
+              const t = await client.hub?.callRemote<{ ticket: string } | null>('resumptionTicket');
+              if (t) tickets.push({ user: c.user, secret: t.ticket });
+            }
             held.push(client);
           });
     const started = performance.now();
@@ -48,7 +54,7 @@ process.once('message', (m: { creds?: { user: string; secret: string }[]; n?: nu
       }),
     );
     const ms = performance.now() - started;
-    process.send?.({ result: { ms, n: jobs.length } });
+    process.send?.({ result: { ms, n: jobs.length, tickets } });
     for (const h of held) h.close();
     setTimeout(() => process.exit(0), 200);
   })();
