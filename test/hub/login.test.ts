@@ -187,7 +187,7 @@ describe('users file', () => {
     await store.set('daemon', 'first password');
     expect(await store.verify('daemon', 'first password')).toBe(true);
     expect(await store.verify('daemon', 'first password')).toBe(true);
-    expect(store.stats).toEqual({ hashChecks: 1, remembered: 1, tokenChecks: 0 });
+    expect(store.stats).toEqual({ hashChecks: 1, remembered: 1, tokenChecks: 0, ticketChecks: 0 });
     expect(await store.verify('daemon', 'wrong password')).toBe(false);
     expect(await store.verify('daemon', 'wrong password')).toBe(false);
     expect(store.stats.hashChecks).toBe(3);
