@@ -20,7 +20,13 @@ describe('PgStore', () => {
       cycleInterval: 300,
     });
     const v = await c.pool.query<{ version: number }>('SELECT version FROM zhub_schema');
-    expect(v.rows).toEqual([{ version: 4 }]);
+    expect(v.rows).toEqual([{ version: 5 }]);
+    // The shipped templates came with the templates table, once.
+    expect((await a.templates.list()).map((t) => t.name)).toEqual([
+      'host-resources',
+      'ping',
+      'snmp-interfaces',
+    ]);
   });
 
   it('adds, moves and removes devices, bumping generations, leaving tombstones for other hubs', async () => {
