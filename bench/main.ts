@@ -295,6 +295,13 @@ if (only.has('storm')) {
       figure: `${(r.tokenMs / r.rawMs).toFixed(2)}×`,
     },
     {
+      what: 'an established daemon keeps ≥ 80 % of its calls/s during the storm',
+      ok:
+        Math.min(r.steadyDuring / r.steadyBefore, big ? big.steadyDuring / big.steadyBefore : 1) >=
+        0.8,
+      figure: `${fmt(r.steadyDuring)} vs ${fmt(r.steadyBefore)} calls/s (${fmt((100 * r.steadyDuring) / r.steadyBefore)} %)${big ? `; with 10,000: ${fmt((100 * big.steadyDuring) / big.steadyBefore)} %` : ''}`,
+    },
+    {
       what: 'hub loop never stalls > 50 ms during the storm',
       ok: Math.max(r.tokenMaxStallMs, big?.tokenMaxStallMs ?? 0) <= 50,
       figure: `${Math.max(r.tokenMaxStallMs, big?.tokenMaxStallMs ?? 0).toFixed(1)} ms`,

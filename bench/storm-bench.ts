@@ -5,6 +5,9 @@ export interface StormResult {
   tokenMs: number;
   tokenHubCpuUsPerLogin: number;
   tokenMaxStallMs: number;
+  /** An established daemon's calls/s before the token storm, and during it. */
+  steadyBefore: number;
+  steadyDuring: number;
   passwordMs: number;
   passwordHubCpuMsPerLogin: number;
   /** The password users again, each with the resumption ticket of its first login. */
@@ -62,12 +65,22 @@ export async function stormBench(n: number, passwords: number): Promise<StormRes
       300_000,
     );
     const tokens = creds.filter((c) => c.user.startsWith('tok-'));
+    const steadyCred = creds.find((c) => c.user === 'steady') as { user: string; secret: string };
+    const steady = forkTs('./steady-client.ts', [url, steadyCred.user, steadyCred.secret]);
+    await nextMessage(steady, (m) => (m.ready ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1_000)); // warm
+    steady.send({ op: 'window', name: 'before' });
+    await new Promise((r) => setTimeout(r, 2_000));
     const pws = creds.filter((c) => c.user.startsWith('pw-'));
     hub.send({ op: 'lag-reset' });
     await nextMessage(hub, (m) => (m.lagReset ? true : undefined));
     const cpu0 = await serverCpu2(hub);
+    steady.send({ op: 'window', name: 'during' });
     const tokenMs = (await clientRun('zhub', url, { creds: tokens })).ms;
     const cpu1 = await serverCpu2(hub);
+    steady.send({ op: 'report' });
+    const rates = await nextMessage(steady, (m) => m.rates as Record<string, number> | undefined);
+    steady.kill();
     hub.send({ op: 'lag' });
     const lag = await nextMessage(hub, (m) => m.lag as { maxMs: number } | undefined);
     const first = await clientRun('zhub-tickets', url, { creds: pws });
@@ -82,6 +95,8 @@ export async function stormBench(n: number, passwords: number): Promise<StormRes
       tokenMs,
       tokenHubCpuUsPerLogin: (cpu1 - cpu0) / n,
       tokenMaxStallMs: lag.maxMs,
+      steadyBefore: rates.before ?? 0,
+      steadyDuring: rates.during ?? 0,
       passwordMs,
       passwordHubCpuMsPerLogin: (cpu2 - cpu1) / passwords / 1000,
       ticketMs,

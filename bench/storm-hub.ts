@@ -14,6 +14,8 @@ for (let i = 0; i < tokens; i++) {
   creds.push({ user, secret: users.setToken(user) });
   users.setGrant(user, 'collector');
 }
+// The established daemon that keeps calling through the storm.
+creds.push({ user: 'steady', secret: users.setToken('steady') });
 for (let i = 0; i < passwords; i++) {
   const user = `pw-${i}`;
   const secret = `password-of-${user}`;
