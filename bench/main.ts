@@ -18,6 +18,7 @@ import { pingBench, snmpPollBench, templatePushBench } from './collectors-bench.
 import { memoryBench } from './memory-bench.js';
 import { rpcBench, type RpcResults } from './rpc-bench.js';
 import { TARGETS } from './targets.js';
+import { zhubBuilt } from './zhub-lib.js';
 
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only'));
@@ -81,7 +82,7 @@ if (only.has('rpc')) {
   const many = r['256'] as RpcResults[string];
   await report(
     'rpc',
-    `${rounds} round(s) of ${seconds} s per run, median run shown.\n\n${lines.join('\n')}`,
+    `${rounds} round(s) of ${seconds} s per run, median run shown; zhub from ${zhubBuilt ? 'the built package (dist/, what an installed zhub runs)' : 'its sources through tsx (no dist/ built)'}. Server and client are separate processes: with 1 call in flight both on CPU 0, with 256 the server on CPU 0 and the client on CPU 1. raw-ws-coalesced sends the calls of one turn as one JSON array in one frame and answers them the same way: the limit for a batching RPC.\n\n${lines.join('\n')}`,
     [
       {
         what: 'p50 with 1 in flight, client and server on one core, within 1.05× raw ws',

@@ -5,10 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { Client as RpcWsClient, Server as RpcWsServer } from 'rpc-websockets';
 import { WebSocket, WebSocketServer } from 'ws';
-import { connectHub } from '../daemons/index.js';
-import { HubService, UserStore } from '../hub/index.js';
-import { buildHub } from '../services/index.js';
-import { AddContract, ZHubError } from '../shared/index.js';
+import { AddContract, buildHub, connectHub, HubService, UserStore, ZHubError } from './zhub-lib.js';
 
 export type TargetName =
   'raw-ws' | 'raw-ws-coalesced' | 'rpc-websockets' | 'zhub' | 'zhub-hand-checked';
