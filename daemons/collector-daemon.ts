@@ -422,9 +422,11 @@ export class CollectorDaemon extends HubDaemon {
     this.devicesChanged++;
     this.devices.set(device.id, device);
     const ids = new Set<string>();
+    let checksReach = false;
     for (const [interval, sources] of this.groups(device)) {
       const id = `${device.id}@${interval}s`;
       ids.add(id);
+      checksReach ||= this.plugins.get(sources[0]?.type ?? '')?.reachability === true;
       this.scheduler.upsert({
         id,
         intervalMs: interval * 1000,
@@ -436,6 +438,8 @@ export class CollectorDaemon extends HubDaemon {
     for (const old of this.deviceTasks.get(device.id) ?? [])
       if (!ids.has(old)) this.scheduler.remove(old);
     this.deviceTasks.set(device.id, ids);
+    // Nothing checks it any more (its ping datasource was removed): it is down no longer.
+    if (!checksReach) this.down.delete(device.id);
   }
 
   private removeDevice(id: string): void {

@@ -16,7 +16,7 @@ import {
 } from '../../daemons/index.js';
 import { silentLogger } from '../../shared/index.js';
 import { testHub, type TestHub } from '../../testing/index.js';
-import { runCli, startCliHub, stopCliHub } from '../support/cli.js';
+import { adminApi, runCli, startCliHub, stopCliHub } from '../support/cli.js';
 import { DOWN_ADDRESS, netnsFping, type NetnsFping } from '../support/fping-netns.js';
 
 const device = (id: string, address: string): DeviceConfig =>
@@ -154,8 +154,15 @@ describe('ping-down suppression', () => {
     expect(daemon.isDown('gone')).toBe(false);
     daemon.flushEvents();
     await t.until(async () => (await openPing()).length === 0, 10, 20_000);
+
+    // Down again, then its ping datasource removed: nothing says it is down any more.
     fping.answer(false);
-  });
+    await t.until(() => daemon.isDown('gone'), 10, 20_000);
+    await t.model.editDevice('gone', { datasources: [datasources[0]] });
+    await t.until(() => !daemon.isDown('gone'), 10, 20_000);
+    const polled = counting.calls.get('gone') ?? 0;
+    await t.until(() => (counting.calls.get('gone') ?? 0) > polled, 10, 20_000);
+  }, 120_000);
 });
 
 describe('zhub daemon ping', () => {
@@ -201,13 +208,10 @@ describe('zhub daemon ping', () => {
     );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const base = hub.url.replace(/^ws/, 'http').replace(/\/hub$/, '');
-    const res = await fetch(`${base}/api/metrics?device=edge-1&metric=rtt&from=0`, {
-      headers: {
-        authorization: `Basic ${Buffer.from(`admin:${env.ZHUB_PASSWORD}`).toString('base64')}`,
-      },
-    });
-    const body = (await res.json()) as { points: { v: number }[] };
+    const body = await adminApi(hub, env.ZHUB_PASSWORD as string)<{ points: { v: number }[] }>(
+      'GET',
+      '/api/metrics?device=edge-1&metric=rtt&from=0',
+    );
     expect(body.points.length).toBe(1);
     expect(body.points[0]?.v).toBeGreaterThan(0);
   });

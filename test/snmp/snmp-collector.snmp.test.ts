@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnmpCollector, type DeviceConfig } from '../../daemons/index.js';
 import { silentLogger } from '../../shared/index.js';
-import { runCli, startCliHub, stopCliHub } from '../support/cli.js';
+import { adminApi, runCli, startCliHub, stopCliHub } from '../support/cli.js';
 import { COMMUNITY, startSnmpd, V3, type Snmpd } from '../support/snmpd.js';
 
 const SYS = { sysUpTime: '1.3.6.1.2.1.1.3.0', ifNumber: '1.3.6.1.2.1.2.1.0' };
@@ -191,15 +191,8 @@ describe('zhub daemon snmp', () => {
     );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const base = hub.url.replace(/^ws/, 'http').replace(/\/hub$/, '');
-    const get = async (q: string) =>
-      (await (
-        await fetch(`${base}/api/metrics?${q}`, {
-          headers: {
-            authorization: `Basic ${Buffer.from(`admin:${env.ZHUB_PASSWORD}`).toString('base64')}`,
-          },
-        })
-      ).json()) as { points: { v: number }[] };
+    const api = adminApi(hub, env.ZHUB_PASSWORD as string);
+    const get = (q: string) => api<{ points: { v: number }[] }>('GET', `/api/metrics?${q}`);
     expect((await get('device=router-1&metric=sysUpTime&from=0')).points[0]?.v).toBeGreaterThan(0);
     expect(
       (await get('device=router-1&metric=ifHCInOctets&component=lo&from=0')).points,
@@ -233,14 +226,9 @@ describe('zhub daemon snmp', () => {
     );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const base = hub.url.replace(/^ws/, 'http').replace(/\/hub$/, '');
-    const series = (await (
-      await fetch(`${base}/api/metrics/series?device=switch-1`, {
-        headers: {
-          authorization: `Basic ${Buffer.from(`admin:${env.ZHUB_PASSWORD}`).toString('base64')}`,
-        },
-      })
-    ).json()) as { series: { component: string; metric: string }[] };
+    const series = await adminApi(hub, env.ZHUB_PASSWORD as string)<{
+      series: { component: string; metric: string }[];
+    }>('GET', '/api/metrics/series?device=switch-1');
     // A gauge per interface at once (counters give rates from the second poll on).
     expect(series.series).toContainEqual({ component: 'lo', metric: 'ifOperStatus' });
   });

@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCliHub, stopCliHub, ZHUB_BIN } from '../support/cli.js';
+import { adminApi, runCli, startCliHub, stopCliHub, ZHUB_BIN } from '../support/cli.js';
 import { freeUdpPort } from '../support/snmpd.js';
 
 const COMMUNITY = 'zhub-traps';
@@ -48,19 +48,9 @@ describe('zhub daemon trap', () => {
   let daemon: ChildProcess;
   let daemonOut = '';
   let password: string;
-  let base: string;
   let port: number;
-  const auth = () => ({
-    authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`,
-  });
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...auth(), ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return (await res.json());
-  };
+  const api = (method: string, path: string, body?: unknown) =>
+    adminApi(hub, password)(method, path, body);
   const events = async (state = 'active') =>
     ((await api('GET', `/api/events?state=${state}&limit=1000`)) as { events: StoredEvent[] })
       .events;
@@ -79,7 +69,6 @@ describe('zhub daemon trap', () => {
     const dir = await mkdtemp(join(tmpdir(), 'zhub-trap-'));
     hub = await startCliHub(['--data', join(dir, 'hub')]);
     password = /password: (\S+)/.exec(hub.output())?.[1] as string;
-    base = hub.url.replace(/^ws/, 'http').replace(/\/hub$/, '');
     await api('PATCH', '/api/collectors/localhost', {
       properties: {
         zTrapCommunities: [COMMUNITY],

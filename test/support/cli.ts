@@ -71,3 +71,23 @@ export async function stopCliHub(hub: { child: ChildProcess }): Promise<void> {
   hub.child.kill('SIGTERM');
   await exited;
 }
+
+/** The HTTP API of a hub started by startCliHub, as the admin whose password it printed. */
+export function adminApi(
+  hub: { url: string },
+  password: string,
+): <T = unknown>(method: string, path: string, body?: unknown) => Promise<T> {
+  const base = hub.url.replace(/^ws/, 'http').replace(/\/hub$/, '');
+  const authorization = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return (await res.json()) as T;
+  };
+}
