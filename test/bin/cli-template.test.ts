@@ -123,5 +123,5 @@ describe('zhub template', () => {
     const mixed = await zhub('template', 'import', join(dir, 'mixed.json'));
     expect(mixed.stderr).toMatch(/\[1\]\.name/);
     expect((await zhub('template', 'show', 'ok1')).code).toBe(1);
-  });
+  }, 120_000); // some thirty commands, each a process of its own
 });
