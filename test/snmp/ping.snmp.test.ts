@@ -16,7 +16,7 @@ import {
 } from '../../daemons/index.js';
 import { silentLogger } from '../../shared/index.js';
 import { testHub, type TestHub } from '../../testing/index.js';
-import { adminApi, runCli, startCliHub, stopCliHub } from '../support/cli.js';
+import { adminApi, runCli, runDaemonOnce, startCliHub, stopCliHub } from '../support/cli.js';
 import { DOWN_ADDRESS, netnsFping, type NetnsFping } from '../support/fping-netns.js';
 
 const device = (id: string, address: string): DeviceConfig =>
@@ -196,16 +196,7 @@ describe('zhub daemon ping', () => {
       JSON.stringify({ name: 'ping', type: 'ping', params: { count: 2 } }),
     );
     expect(add.code).toBe(0);
-    const run = await zhub(
-      'daemon',
-      'ping',
-      '--device',
-      'edge-1',
-      '--data',
-      join(dir, 'daemon'),
-      '--log-level',
-      'warn',
-    );
+    const run = await runDaemonOnce(zhub, 'ping', 'edge-1', join(dir, 'daemon'));
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const body = await adminApi(hub, env.ZHUB_PASSWORD as string)<{ points: { v: number }[] }>(

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnmpCollector, type DeviceConfig } from '../../daemons/index.js';
 import { silentLogger } from '../../shared/index.js';
-import { adminApi, runCli, startCliHub, stopCliHub } from '../support/cli.js';
+import { adminApi, runCli, runDaemonOnce, startCliHub, stopCliHub } from '../support/cli.js';
 import { COMMUNITY, startSnmpd, V3, type Snmpd } from '../support/snmpd.js';
 
 const SYS = { sysUpTime: '1.3.6.1.2.1.1.3.0', ifNumber: '1.3.6.1.2.1.2.1.0' };
@@ -179,16 +179,7 @@ describe('zhub daemon snmp', () => {
     );
     expect(add.stderr).toBe('');
     expect(add.code).toBe(0);
-    const run = await zhub(
-      'daemon',
-      'snmp',
-      '--device',
-      'router-1',
-      '--data',
-      join(dir, 'daemon'),
-      '--log-level',
-      'warn',
-    );
+    const run = await runDaemonOnce(zhub, 'snmp', 'router-1', join(dir, 'daemon'));
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const api = adminApi(hub, env.ZHUB_PASSWORD as string);
@@ -214,16 +205,7 @@ describe('zhub daemon snmp', () => {
       'snmp-interfaces',
     );
     expect(add.stderr).toBe('');
-    const run = await zhub(
-      'daemon',
-      'snmp',
-      '--device',
-      'switch-1',
-      '--data',
-      join(dir, 'daemon-2'),
-      '--log-level',
-      'warn',
-    );
+    const run = await runDaemonOnce(zhub, 'snmp', 'switch-1', join(dir, 'daemon-2'));
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const series = await adminApi(hub, env.ZHUB_PASSWORD as string)<{

@@ -56,6 +56,15 @@ describe('zhub daemon trap', () => {
       .events;
   const target = () => `127.0.0.1:${port}`;
   const trap = (...args: string[]) => run('snmptrap', ['-M', '/dev/null', '-m', '', ...args]);
+  /** An SNMPv3 authPriv trap from USER, with `authPassword` (the right one or not). */
+  const v3trap = (authPassword: string, oid: string) =>
+    trap(
+      ...['-v', '3', '-e', '0x80001f8880aabbccdd', '-u', USER.name, '-l', 'authPriv'],
+      ...['-a', 'SHA', '-A', authPassword, '-x', 'AES', '-X', USER.privPassword],
+      target(),
+      '',
+      oid,
+    );
   const until = async (what: string, cond: () => Promise<boolean>, ms = 15_000) => {
     const end = Date.now() + ms;
     while (Date.now() < end) {
@@ -155,27 +164,7 @@ describe('zhub daemon trap', () => {
   });
 
   it('takes SNMPv3 authPriv traps and informs, mapped by the collector properties', async () => {
-    const v3 = await trap(
-      '-v',
-      '3',
-      '-e',
-      '0x80001f8880aabbccdd',
-      '-u',
-      USER.name,
-      '-l',
-      'authPriv',
-      '-a',
-      'SHA',
-      '-A',
-      USER.authPassword,
-      '-x',
-      'AES',
-      '-X',
-      USER.privPassword,
-      target(),
-      '',
-      FAN_TRAP,
-    );
+    const v3 = await v3trap(USER.authPassword, FAN_TRAP);
     expect(v3.code).toBe(0);
     await until('the v3 trap', async () =>
       (await events()).some((e) => e.summary === 'fan failed on switch-1' && e.severity === 5),
@@ -206,27 +195,7 @@ describe('zhub daemon trap', () => {
 
   it('refuses a wrong community and a wrong v3 password, and names senders it does not know', async () => {
     await trap('-v', '2c', '-c', 'not-the-community', target(), '', '1.3.6.1.4.1.99999.0.7');
-    await trap(
-      '-v',
-      '3',
-      '-e',
-      '0x80001f8880aabbccdd',
-      '-u',
-      USER.name,
-      '-l',
-      'authPriv',
-      '-a',
-      'SHA',
-      '-A',
-      'wrong-password',
-      '-x',
-      'AES',
-      '-X',
-      USER.privPassword,
-      target(),
-      '',
-      '1.3.6.1.4.1.99999.0.8',
-    );
+    await v3trap('wrong-password', '1.3.6.1.4.1.99999.0.8');
     // A trap from another loopback address: no device has it, the event names the address.
     await trap(
       '--clientaddr=127.0.0.2',

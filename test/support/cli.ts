@@ -91,3 +91,16 @@ export function adminApi(
     return (await res.json()) as T;
   };
 }
+
+/**
+ * `zhub daemon TYPE --device ID` (run-once: collect that device, deliver, exit) with its own
+ * data folder, quiet but for warnings; answers what runCli does.
+ */
+export function runDaemonOnce(
+  zhub: (...args: string[]) => ReturnType<typeof runCli>,
+  type: string,
+  device: string,
+  dataDir: string,
+): ReturnType<typeof runCli> {
+  return zhub('daemon', type, '--device', device, '--data', dataDir, '--log-level', 'warn');
+}
