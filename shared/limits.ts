@@ -13,6 +13,12 @@ export interface RpcLimits {
   maxExportedRefs: number;
   /** Bytes queued to a peer that stopped reading before the connection is closed (HUB_ERR_SEND_BUFFER_FULL). */
   maxSendBufferBytes: number;
+  /**
+   * Messages packed into one frame at most. A turn that makes more (the answers to a frame of
+   * many calls) sends each full frame as it goes, so the peer starts on the first answers while
+   * this side makes the rest: both ends of a busy connection work at once instead of in turn.
+   */
+  maxPackMessages: number;
   /** Default call deadline in ms; per-call overrides allowed. */
   callTimeoutMs: number;
   /** Time allowed for the peer's hello (protocol handshake). */
@@ -25,6 +31,7 @@ export const DEFAULT_RPC_LIMITS: Readonly<RpcLimits> = Object.freeze({
   maxInFlight: 1024,
   maxExportedRefs: 10_000,
   maxSendBufferBytes: 16 * 1024 * 1024,
+  maxPackMessages: 64,
   callTimeoutMs: 30_000,
   handshakeTimeoutMs: 10_000,
 });

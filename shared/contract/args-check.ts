@@ -13,6 +13,32 @@ interface Parser {
 /** Checks and parses the wire arguments of one call; throws HUB_ERR_BAD_ARGUMENT naming the field. */
 export type ArgsCheck = (args: unknown[]) => unknown[];
 
+/**
+ * For a bare `z.number()`, `z.string()` or `z.boolean()` (no checks, no coercion): a test that
+ * accepts exactly what the schema accepts, without a parse. What it refuses still goes through
+ * zod, for zod's message. Anything else has no quick test.
+ */
+function quickTest(schema: Parser): ((v: unknown) => boolean) | undefined {
+  const def = (
+    schema as { _zod?: { def?: { type?: unknown; checks?: unknown[]; coerce?: unknown } } }
+  )._zod?.def;
+  if (
+    def === undefined ||
+    def.coerce === true ||
+    (def.checks !== undefined && def.checks.length > 0)
+  )
+    return undefined;
+  switch (def.type) {
+    case 'number':
+      return (v) => typeof v === 'number' && Number.isFinite(v);
+    case 'string':
+      return (v) => typeof v === 'string';
+    case 'boolean':
+      return (v) => typeof v === 'boolean';
+  }
+  return undefined;
+}
+
 function fieldPath(root: string, path: readonly PropertyKey[]): string {
   let s = root;
   for (const p of path) s += typeof p === 'number' ? `[${p}]` : `.${String(p)}`;
@@ -30,6 +56,7 @@ export function argsCheck(method: string, spec: MethodSpec): ArgsCheck {
   const n = schemas.length;
   const label = (i: number): string => names[i] ?? `argument ${i + 1}`;
   const signature = `${method}(${schemas.map((_, i) => label(i)).join(', ')})`;
+  const quick = schemas.map(quickTest);
   return (args) => {
     if (args.length > n) {
       throw new ZHubError(
@@ -41,6 +68,7 @@ export function argsCheck(method: string, spec: MethodSpec): ArgsCheck {
     // The decoded arguments are this call's own: parsed values are written back in place.
     const out = args;
     for (let i = 0; i < n; i++) {
+      if (quick[i]?.(args[i]) === true) continue;
       const r = schemas[i]!.safeParse(args[i]);
       if (!r.success) {
         const issues = r.error.issues;

@@ -350,6 +350,8 @@ export class Broker implements RefOwnerLink, RefContext {
         CloseCode.PROTOCOL_ERROR,
         'internal error while handling a frame',
       );
+    } finally {
+      this.dispatcher.endFrame();
     }
   }
 

@@ -7,7 +7,8 @@ export type FrameResult =
 
 /**
  * First line of defence for every incoming frame, in order: type (text only), size, nesting
- * depth (on the raw text, before JSON.parse can recurse), JSON syntax, then the envelope shape
+ * depth (on the raw text before parsing for frames over 64 KiB, on the parsed tree for smaller
+ * ones, before anything walks the value recursively), JSON syntax, then the envelope shape
  * (an array of arrays, each starting with an integer opcode). Payload checks come later, per
  * message, so one bad call can be answered without dropping the connection.
  *
@@ -31,19 +32,19 @@ export function readFrame(
     );
   }
   const text = typeof data === 'string' ? data : toText(data);
-  if (exceedsDepth(text, maxDepth + ENVELOPE_DEPTH)) {
-    return fail(
-      'HUB_ERR_TOO_DEEP',
-      CloseCode.POLICY_VIOLATION,
-      `frame nests deeper than ${maxDepth} levels`,
-    );
-  }
+  const limit = maxDepth + ENVELOPE_DEPTH;
+  // A large frame is scanned before it is parsed: nothing is allocated for a hostile one. A
+  // small one is parsed first (JSON.parse does not recurse) and its tree walked, which costs
+  // a third of the scan; what parsing it can allocate is bounded by its size.
+  const small = size <= TREE_CHECK_BYTES;
+  if (!small && exceedsDepth(text, limit)) return tooDeep(maxDepth);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     return fail('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'frame is not valid JSON');
   }
+  if (small && nestsDeeper(parsed, limit)) return tooDeep(maxDepth);
   if (!Array.isArray(parsed) || parsed.length === 0) {
     return fail(
       'HUB_ERR_PROTOCOL',
@@ -61,6 +62,38 @@ export function readFrame(
     }
   }
   return { ok: true, messages: parsed as unknown[][], suspicious: text.includes('__proto__') };
+}
+
+/** Frames up to this size have their depth checked on the parsed tree rather than the text. */
+export const TREE_CHECK_BYTES = 64 * 1024;
+
+function tooDeep(maxDepth: number): FrameResult {
+  return fail(
+    'HUB_ERR_TOO_DEEP',
+    CloseCode.POLICY_VIOLATION,
+    `frame nests deeper than ${maxDepth} levels`,
+  );
+}
+
+/**
+ * True when arrays and objects in `v` (decoded JSON) nest deeper than `limit` — the same
+ * answer as {@link exceedsDepth} on its text. Recursion stops at `limit` levels.
+ */
+export function nestsDeeper(v: unknown, limit: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (limit === 0) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'object' && x !== null && nestsDeeper(x, limit - 1)) return true;
+    }
+    return false;
+  }
+  for (const key in v) {
+    const x = (v as Record<string, unknown>)[key];
+    if (typeof x === 'object' && x !== null && nestsDeeper(x, limit - 1)) return true;
+  }
+  return false;
 }
 
 function fail(code: ErrorCode, closeCode: number, message: string): FrameResult {

@@ -4,7 +4,9 @@ import type { Transport } from './transport.js';
 
 /**
  * The sending half of a connection (frame-reader.ts is the receiving one): messages queued in
- * one turn of the event loop leave packed in one frame, frames are kept under the frame limit,
+ * one turn of the event loop leave packed in one frame — or, past `maxPackMessages`, in full
+ * frames sent as they fill (the peer starts on them while this side makes the rest; measured in
+ * docs/performance.md) — frames are kept under the frame limit,
  * and a peer that stops reading is noticed (`onStalled`) before its queue outgrows
  * `maxSendBufferBytes`. Overflow policy: the connection is closed (HUB_ERR_SEND_BUFFER_FULL).
  */
@@ -32,7 +34,10 @@ export class FrameWriter {
     this.outbox.push(text);
     this.outboxChars += text.length;
     // Many large answers in one turn: send (and check the bound) before they pile up here.
-    if (this.outboxChars + this.transport.bufferedAmount > this.limits.maxSendBufferBytes) {
+    if (
+      this.outbox.length >= this.limits.maxPackMessages ||
+      this.outboxChars + this.transport.bufferedAmount > this.limits.maxSendBufferBytes
+    ) {
       this.flushNow();
       return;
     }

@@ -71,9 +71,37 @@ describe('Broker: calls and answers', () => {
     const { a, ta } = brokerPair({ rootB: new Calculator() });
     await a.ready;
     const before = ta.sent.length;
-    const calls = Array.from({ length: 100 }, (_, i) => a.remoteRoot().callRemote('add', i, 1));
+    const calls = Array.from({ length: 20 }, (_, i) => a.remoteRoot().callRemote('add', i, 1));
     await Promise.all(calls);
     expect(ta.sent.length - before).toBe(1);
+  });
+
+  it('sends a turn of more than maxPackMessages in full frames as they fill, in order', async () => {
+    const { a, ta, tb } = brokerPair({ rootB: new Calculator() });
+    await a.ready;
+    const before = ta.sent.length;
+    const answersBefore = tb.sent.length;
+    const calls = Array.from({ length: 150 }, (_, i) => a.remoteRoot().callRemote('add', i, 1));
+    // The first two frames of 64 left during the turn, before it ended.
+    expect(ta.sent.length - before).toBe(2);
+    expect(await Promise.all(calls)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+    const frames = ta.sent.slice(before).map((f) => JSON.parse(String(f)) as unknown[][]);
+    expect(frames.map((f) => f.length)).toEqual([64, 64, 22]);
+    expect(frames.flat().map((m) => m[1])).toEqual(
+      frames.flat().map((_, i) => (frames[0]![0]![1] as number) + i),
+    );
+    // The answers travel the same way.
+    expect(
+      tb.sent.slice(answersBefore).map((f) => (JSON.parse(String(f)) as unknown[]).length),
+    ).toEqual([64, 64, 22]);
+
+    const big = brokerPair({ rootB: new Calculator(), limits: { maxPackMessages: 1_000 } });
+    await big.a.ready;
+    const n = big.ta.sent.length;
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) => big.a.remoteRoot().callRemote('add', i, 1)),
+    );
+    expect(big.ta.sent.length - n).toBe(1);
   });
 
   it('rejects every pending call at once when the connection drops', async () => {

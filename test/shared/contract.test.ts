@@ -77,6 +77,52 @@ describe('argsCheck', () => {
     expect(extra.message).toMatch(/takes 3 arguments, got 4/);
   });
 
+  it('accepts and refuses exactly what zod does for bare number, string and boolean schemas', () => {
+    const odd = [
+      0,
+      -0,
+      1.5,
+      -1e308,
+      Infinity,
+      -Infinity,
+      NaN,
+      '1',
+      '',
+      true,
+      false,
+      null,
+      undefined,
+      {},
+      [],
+      1n,
+    ];
+    const schemas = [
+      z.number(),
+      z.string(),
+      z.boolean(),
+      z.number().int(),
+      z.coerce.number(),
+      z.string().min(1),
+    ];
+    for (const schema of schemas) {
+      const c = argsCheck('f', { args: [schema], result: z.void() });
+      for (const v of odd) {
+        const zod = schema.safeParse(v);
+        let ours: unknown[] | undefined;
+        try {
+          ours = c([v]);
+        } catch {
+          ours = undefined;
+        }
+        expect(
+          ours === undefined,
+          `${String(schema._zod.def.type)} ${typeof v === 'bigint' ? `${v}n` : JSON.stringify(v)}`,
+        ).toBe(!zod.success);
+        if (zod.success) expect(ours).toEqual([zod.data]);
+      }
+    }
+  });
+
   it('labels arguments by position when the contract gives no names', () => {
     const c = argsCheck('f', { args: [z.number()], result: z.void() });
     expect(thrown(() => c(['x'])).message).toMatch(/^f\(argument 1\): argument 1: /);

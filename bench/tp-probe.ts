@@ -1,0 +1,18 @@
+import { pinToCpu } from './pin.js';
+import { forkTs, nextMessage, serverCpu } from './process-pair.js';
+import type { TargetName } from './targets.js';
+const [target, inflight, ms] = [process.argv[2] as TargetName, Number(process.argv[3] ?? 256), Number(process.argv[4] ?? 3000)];
+const server = forkTs('./server.ts', [target]);
+const url = await nextMessage(server, (m) => m.url as string | undefined);
+pinToCpu(server.pid, 0);
+const client = forkTs('./client.ts', [target, url, String(inflight), '1000', String(ms)]);
+pinToCpu(client.pid, inflight === 1 ? 0 : 1);
+await nextMessage(client, (m) => (m.measuring ? true : undefined));
+const before = await serverCpu(server);
+const resultP = nextMessage(client, (m) => m.result as { calls: number; elapsedMs: number; p50: number } | undefined);
+client.send('go');
+const r = await resultP;
+const after = await serverCpu(server);
+const cpu = after.user - before.user + (after.system - before.system);
+console.log(`${target} ${process.env.ZHUB_TAG ?? ''} ${Math.round((r.calls / r.elapsedMs) * 1000)} calls/s, p50 ${r.p50.toFixed(3)} ms, server ${(cpu / r.calls).toFixed(2)} µs/call`);
+client.kill(); server.kill(); process.exit(0);
