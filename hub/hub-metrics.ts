@@ -171,10 +171,22 @@ export class HubMetrics {
     });
   }
 
+  private lastTarget: Referenceable | undefined;
+  private lastMethod = '';
+  private lastCounts: MethodCounts | undefined;
+
   /** The broker's call observer: figures per service and method. */
   readonly observeCall: CallObserver<MethodCounts> = {
     start: (target, method) => {
-      const m = this.counts(serviceName(target), method);
+      // Calls come in runs to one method (a frame of them): the last one's figures are kept.
+      let m: MethodCounts;
+      if (target === this.lastTarget && method === this.lastMethod) m = this.lastCounts!;
+      else {
+        m = this.counts(serviceName(target), method);
+        this.lastTarget = target;
+        this.lastMethod = method;
+        this.lastCounts = m;
+      }
       m.inFlight++;
       return m;
     },

@@ -58,6 +58,11 @@ export class WorkerLanes {
   readonly pool: WorkerPool;
   private readonly routes: LaneRoutes;
   private readonly routeCache = new WeakMap<object, Map<string, Route>>();
+  private lastRoute: [Class: object | undefined, method: string, route: Route] = [
+    undefined,
+    '',
+    { lane: 'loop', deadlineMs: undefined, idempotent: false },
+  ];
   private readonly listenerIds = new WeakMap<RemoteReference, number>();
   private readonly warnedNoModule = new Set<string>();
   private nextListener = 1;
@@ -147,6 +152,14 @@ export class WorkerLanes {
 
   private routeOf(target: HubService, method: string): Route {
     const Class = target.constructor as ServiceClass;
+    // Calls come in runs to one method: the last route found is kept.
+    if (Class === this.lastRoute[0] && method === this.lastRoute[1]) return this.lastRoute[2];
+    const route = this.findRoute(Class, target, method);
+    this.lastRoute = [Class, method, route];
+    return route;
+  }
+
+  private findRoute(Class: ServiceClass, target: HubService, method: string): Route {
     let byMethod = this.routeCache.get(Class);
     if (byMethod === undefined) this.routeCache.set(Class, (byMethod = new Map<string, Route>()));
     let route = byMethod.get(method);

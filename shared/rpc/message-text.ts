@@ -15,6 +15,8 @@ export function callText(
   maxDepth: number,
   refs: RefContext,
 ): string {
+  const flat = flatArgsText(args);
+  if (flat !== undefined) return `[${Op.CALL},${id},${target},${methodText(method)},${flat}]`;
   const enc = encodeValue(args, maxDepth, refs);
   return JSON.stringify(
     enc.meta === undefined
@@ -68,4 +70,35 @@ export function errorText(
     id,
     { ...record, message: record.message.slice(0, 1000), data: undefined, stack: undefined },
   ]);
+}
+
+/**
+ * The JSON text of arguments that are all plain numbers, strings, booleans or null (most
+ * calls), written without walking them twice; undefined for anything else.
+ */
+function flatArgsText(args: unknown[]): string | undefined {
+  let text = '[';
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i];
+    if (i > 0) text += ',';
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v) || Object.is(v, -0)) return undefined;
+      text += v;
+    } else if (typeof v === 'string') text += JSON.stringify(v);
+    else if (typeof v === 'boolean' || v === null) text += String(v);
+    else return undefined;
+  }
+  return `${text}]`;
+}
+
+const methodTexts = new Map<string, string>();
+
+/** A method name's JSON text; the names a program calls are few, so they are kept. */
+function methodText(method: string): string {
+  let text = methodTexts.get(method);
+  if (text === undefined) {
+    text = JSON.stringify(method);
+    if (methodTexts.size < 1_000) methodTexts.set(method, text);
+  }
+  return text;
 }
