@@ -1,7 +1,7 @@
 // The storm bench's established daemon: connected before the storm, it offers a steady load —
 // 4 callers, each calling `add` then pausing 1 ms — and counts the answers; the parent names windows (`{ op: 'window', name }`) and
 // asks for each window's calls/s (`{ op: 'report' }`).
-import { HubClient } from '../daemons/index.js';
+import { HubClient } from './zhub-lib.js';
 
 const [url, user, secret] = process.argv.slice(2) as [string, string, string];
 const client = new HubClient({

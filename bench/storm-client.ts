@@ -3,7 +3,7 @@
 // MetricService and ConfigService — or, for the baseline, a bare ws connection to a raw
 // server. Reports the time until the last one is done.
 import { WebSocket } from 'ws';
-import { HubClient } from '../daemons/index.js';
+import { HubClient } from './zhub-lib.js';
 
 const [mode, url, concurrency] = [
   process.argv[2],

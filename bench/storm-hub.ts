@@ -2,8 +2,7 @@
 // collector users holding machine tokens and `passwords` holding scrypt passwords, each its
 // own identity. Sends the credentials to the parent; answers CPU and loop-stall questions.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { UserStore } from '../hub/index.js';
-import { buildHub } from '../services/index.js';
+import { buildHub, UserStore } from './zhub-lib.js';
 
 const tokens = Number(process.argv[2] ?? 1000);
 const passwords = Number(process.argv[3] ?? 50);

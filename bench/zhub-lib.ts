@@ -8,4 +8,5 @@ const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 export const zhubBuilt = existsSync(dist);
 const lib = (zhubBuilt ? await import(dist) : await import('../index.js')) as typeof Zhub;
 
-export const { AddContract, buildHub, connectHub, HubService, UserStore, ZHubError } = lib;
+export const { AddContract, buildHub, connectHub, HubClient, HubService, UserStore, ZHubError } =
+  lib;

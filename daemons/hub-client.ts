@@ -286,7 +286,10 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       });
       const b = broker;
       broker.onClose((info) => this.onDisconnected(b, info));
-      await this.withDeadline(broker.ready, 'handshake');
+      // The login leaves with our hello, in one frame, without waiting for the hub's: the hub
+      // reads the hello first. A hub that refuses the hello (another protocol version) fails
+      // the handshake, and that is the error reported.
+      const handshake = this.withDeadline(broker.ready, 'handshake');
       const login = (secret: string): Promise<RemoteReference> =>
         (broker as Broker)
           .remoteRoot()
@@ -304,14 +307,21 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       // A resumption ticket from the last login spares the hub a scrypt; one it no longer
       // takes (expired, the password changed, another hub's key) falls back to the password.
       const ticket = this.ticket;
-      const avatar =
+      const loggingIn =
         ticket === undefined
-          ? await login(this.options.password)
-          : await login(ticket).catch((err: unknown) => {
+          ? login(this.options.password)
+          : login(ticket).catch((err: unknown) => {
               if ((err as Partial<ZHubError>).code !== 'HUB_ERR_AUTH_FAILED') throw err;
               this.ticket = undefined;
               return login(this.options.password);
             });
+      try {
+        await handshake;
+      } catch (err) {
+        loggingIn.catch(() => undefined);
+        throw err;
+      }
+      const avatar = await loggingIn;
       this.refreshTicket(avatar);
       await this.services.reacquire(avatar);
       if (this.isStopped() || broker.closed) {

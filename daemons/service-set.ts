@@ -93,12 +93,11 @@ export class ServiceSet {
   }
 
   private acquire(avatar: RemoteReference, proxy: ServiceProxy): Promise<RemoteReference> {
-    return avatar.callRemote<RemoteReference>(
-      'getService',
-      proxy.name,
-      this.monitor,
-      proxy.listener,
-      proxy.options,
-    );
+    // Absent arguments are left off rather than sent as undefined: plain arguments travel
+    // without value annotations.
+    const args: unknown[] = [proxy.name, this.monitor];
+    if (proxy.listener !== undefined || proxy.options !== undefined) args.push(proxy.listener);
+    if (proxy.options !== undefined) args.push(proxy.options);
+    return avatar.callRemote<RemoteReference>('getService', ...args);
   }
 }

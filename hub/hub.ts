@@ -135,7 +135,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
       ...options.retention,
     });
     this.retention.start();
-    this.monitors = options.monitors ?? new StoreMonitors(store);
+    this.monitors = options.monitors ?? new StoreMonitors(store, () => this.clock.now());
     this.registry = new ServiceRegistry(this.log, this.clock, this.env);
     const lanes = options.lanes ?? {};
     new LaneRoutes(lanes.routes); // a bad route is a configuration error, lanes or not

@@ -52,6 +52,11 @@ export interface Encoded {
  */
 export function encodeValue(value: unknown, maxDepth: number, refs: RefContext): Encoded {
   if (inspect(value, maxDepth, 0)) return { json: value, meta: undefined };
+  return topLevelRefs(value, maxDepth, refs) ?? encodeBySuperjson(value, refs);
+}
+
+/** @internal superjson's encoding, the general path (tests compare the direct ones with it). */
+export function encodeBySuperjson(value: unknown, refs: RefContext): Encoded {
   current = refs;
   try {
     const out = codec.serialize(value);
@@ -59,6 +64,33 @@ export function encodeValue(value: unknown, maxDepth: number, refs: RefContext):
   } finally {
     current = undefined;
   }
+}
+
+const REF_ANNOTATION = [['custom', 'r']] as const;
+
+/**
+ * A reference, or an array of plain values and references (a login's avatar, `getService`'s
+ * arguments and answer): what superjson would write for them, written directly. Undefined
+ * for anything else, which superjson writes.
+ */
+function topLevelRefs(value: unknown, maxDepth: number, refs: RefContext): Encoded | undefined {
+  if (value instanceof Referenceable || value instanceof RemoteReference)
+    return { json: refs.serializeRef(value), meta: { values: REF_ANNOTATION, v: 1 } as never };
+  if (!Array.isArray(value) || Object.getPrototypeOf(value) !== Array.prototype) return undefined;
+  let at: number[] | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const v: unknown = value[i];
+    if (v instanceof Referenceable || v instanceof RemoteReference) (at ??= []).push(i);
+    else if (!inspect(v, maxDepth, 1)) return undefined;
+  }
+  if (at === undefined) return undefined;
+  const json = value.slice();
+  const values: Record<string, typeof REF_ANNOTATION> = {};
+  for (const i of at) {
+    json[i] = refs.serializeRef(value[i] as Referenceable | RemoteReference);
+    values[i] = REF_ANNOTATION;
+  }
+  return { json, meta: { values, v: 1 } as never };
 }
 
 /**

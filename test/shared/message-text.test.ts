@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { answerText, callText } from '../../shared/rpc/message-text.js';
-import { encodeValue, type RefContext } from '../../shared/rpc/value-codec.js';
+import { Referenceable } from '../../shared/index.js';
+import { encodeBySuperjson, encodeValue, type RefContext } from '../../shared/rpc/value-codec.js';
 
 const refs: RefContext = {
   serializeRef: () => {
@@ -38,7 +39,35 @@ const flat = fc.oneof(
   fc.constant(undefined),
 );
 
+class Listener extends Referenceable {}
+
 describe('message text', () => {
+  it('writes references at the top level (an answer, or among arguments) as superjson does', () => {
+    let next = 1;
+    const ids = new Map<object, [number, number]>();
+    const counting: RefContext = {
+      serializeRef: (r) => {
+        let id = ids.get(r);
+        if (id === undefined) ids.set(r, (id = [1, next++]));
+        return id;
+      },
+      deserializeRef: () => undefined,
+    };
+    const item = fc.oneof(
+      { weight: 2, arbitrary: flat },
+      fc.constant(null).map(() => new Listener()),
+      fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 2 }),
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.array(item, { maxLength: 6 }), item), (v) => {
+        expect(JSON.stringify(encodeValue(v, 64, counting))).toBe(
+          JSON.stringify(encodeBySuperjson(v, counting)),
+        );
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('writes a call of plain arguments as the general encoder does', () => {
     fc.assert(
       fc.property(fc.array(flat, { maxLength: 6 }), fc.string(), (args, method) => {

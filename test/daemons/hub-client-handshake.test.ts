@@ -1,0 +1,48 @@
+// The client's handshake on a real socket: its login leaves with its hello in one frame (one
+// round trip less per connect), and a hub of another protocol version is still reported as that.
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { HubClient } from '../../daemons/index.js';
+import { PROTOCOL_VERSION } from '../../shared/index.js';
+
+describe('HubClient handshake', () => {
+  let wss: WebSocketServer | undefined;
+  let client: HubClient | undefined;
+  afterEach(async () => {
+    client?.close();
+    await new Promise((r) => wss?.close(r) ?? r(undefined));
+  });
+
+  /** A raw peer that records the client's frames and greets it with `version`. */
+  async function peer(version: number): Promise<{ url: string; frames: unknown[][][] }> {
+    const frames: unknown[][][] = [];
+    wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    wss.on('connection', (ws) => {
+      ws.send(JSON.stringify([[0, version, {}]]));
+      ws.on('message', (data) => frames.push(JSON.parse((data as Buffer).toString()) as unknown[][]));
+    });
+    await new Promise((r) => wss?.once('listening', r));
+    return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, frames };
+  }
+
+  it('sends its login with its hello, before the hub has greeted it back', async () => {
+    const { url, frames } = await peer(PROTOCOL_VERSION);
+    client = new HubClient({ url, username: 'u', password: 'p', reconnect: false });
+    client.start();
+    await expect.poll(() => frames.length).toBeGreaterThan(0);
+    const first = frames[0] as unknown[][];
+    expect(first.map((m) => m[0])).toEqual([0, 1]);
+    expect(first[1]?.[3]).toBe('login');
+  });
+
+  it('reports a hub of another protocol version as HUB_ERR_PROTOCOL_VERSION, not as a lost login', async () => {
+    const { url } = await peer(PROTOCOL_VERSION + 98);
+    client = new HubClient({ url, username: 'u', password: 'p', reconnect: false });
+    client.start();
+    await expect(client.whenConnected(5_000)).rejects.toMatchObject({
+      code: 'HUB_ERR_PROTOCOL_VERSION',
+    });
+    expect(client.state).toBe('failed');
+  });
+});
