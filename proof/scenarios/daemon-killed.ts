@@ -26,7 +26,8 @@ export async function daemonKilled(opts: ProofOptions): Promise<ProofRow> {
         throw new Error(
           `${(err as Error).message} (kill ${k + 1}: acked ${waiting.acked} of ${target}, ` +
             `sender ${waiting.senderFigures}, last line ${Date.now() - waiting.lastLineAt} ms ago, ` +
-            `hub ${JSON.stringify(hubSaw)}, connects ${waiting.connects.length}, disconnects ${waiting.disconnects.length}): ` +
+            `hub ${JSON.stringify(hubSaw)}, connects ${waiting.connects.length}, disconnects ${waiting.disconnects.length}, ` +
+            `daemon ${await waiting.diagnose()}): ` +
             waiting.output,
         );
       });

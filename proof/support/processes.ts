@@ -1,7 +1,7 @@
 // Child processes of the proof suite: a real hub (`zhub hub`, the operator's command) and
 // ledger daemons, each with what the scenarios need to kill, freeze and watch them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,9 +180,13 @@ export class DaemonProcess {
     /** false: a restart that only delivers what the spool holds. */
     produce = true,
   ) {
+    mkdirSync(join(dataDir, 'reports'), { recursive: true });
     this.child = spawn(
       process.execPath,
       [
+        // A daemon that stops reporting can be asked where it is (see diagnose()).
+        '--report-on-signal',
+        `--report-directory=${join(dataDir, 'reports')}`,
         '--import',
         'tsx',
         'proof/support/ledger-daemon.ts',
@@ -242,5 +246,41 @@ export class DaemonProcess {
   kill(): Promise<number | null> {
     this.child.kill('SIGKILL');
     return this.exited;
+  }
+
+  /**
+   * For a failure message: how the process ended, or — still running — where its JavaScript
+   * stands and what its loop holds, from a diagnostic report (SIGUSR2), within 3 s.
+   */
+  async diagnose(): Promise<string> {
+    const { exitCode, signalCode } = this.child;
+    if (exitCode !== null || signalCode !== null)
+      return `exited (code ${exitCode}, signal ${signalCode})`;
+    const dir = join(this.dataDir, 'reports');
+    this.child.kill('SIGUSR2');
+    const end = Date.now() + 3_000;
+    while (Date.now() < end) {
+      const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+      const file = files[files.length - 1];
+      if (file !== undefined) {
+        try {
+          const report = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+            javascriptStack?: { message?: string; stack?: string[] };
+            libuv?: { type: string; is_active: boolean }[];
+          };
+          const stack = (report.javascriptStack?.stack ?? []).slice(0, 12).join(' | ');
+          const handles = (report.libuv ?? [])
+            .filter((h) => h.is_active)
+            .map((h) => h.type)
+            .join(',');
+          const js = stack === '' ? 'idle (no JavaScript running)' : stack;
+          return `running; JS: ${js}; active handles: ${handles}`;
+        } catch {
+          // Still being written.
+        }
+      }
+      await sleep(100);
+    }
+    return 'running; no diagnostic report within 3 s (its loop does not take signals?)';
   }
 }
