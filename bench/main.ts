@@ -287,7 +287,9 @@ if (only.has('storm')) {
         ]
       : []),
     '',
-    `Longest hub event-loop stall during the token storm: ${r.tokenMaxStallMs.toFixed(1)} ms${big ? ` (${big.tokenMaxStallMs.toFixed(1)} ms with 10,000)` : ''}. With scrypt passwords, 10,000 daemons would need about ${(((r.passwordMs / r.passwords) * 10_000) / 1000).toFixed(0)} s; with their resumption tickets (held from their last login, and taken by a restarted hub, whose key is in its data directory) a ticket login costs the hub what a token login does.`,
+    `The daemons' side (one process opening them all, the bottleneck here): ${fmt(r.tokenClientCpuUs)} µs of CPU per zhub daemon start-up against ${fmt(r.rawClientCpuUs)} µs per bare ws open.`,
+    '',
+    `Longest hub event-loop stall during the token storm: ${r.tokenMaxStallMs.toFixed(1)} ms${big ? ` (${big.tokenMaxStallMs.toFixed(1)} ms with 10,000)` : ''}; while the ${fmt(r.n)} connections then all close at once: ${r.disconnectMaxStallMs.toFixed(1)} ms${big ? ` (${big.disconnectMaxStallMs.toFixed(1)} ms with 10,000)` : ''}. With scrypt passwords, 10,000 daemons would need about ${(((r.passwordMs / r.passwords) * 10_000) / 1000).toFixed(0)} s; with their resumption tickets (held from their last login, and taken by a restarted hub, whose key is in its data directory) a ticket login costs the hub what a token login does.`,
   ].join('\n');
   await report('storm', body, [
     {

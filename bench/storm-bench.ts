@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { pinToCpu } from './pin.js';
 import { forkTs, nextMessage, serverCpu } from './process-pair.js';
@@ -14,8 +15,13 @@ const NICE = Number(process.env.STORM_NICE ?? 10);
 export interface StormResult {
   rawMs: number;
   tokenMs: number;
+  /** The daemons' side: CPU per connection of the process that opens them all. */
+  rawClientCpuUs: number;
+  tokenClientCpuUs: number;
   tokenHubCpuUsPerLogin: number;
   tokenMaxStallMs: number;
+  /** The longest stall while the storm's connections all close at once (the client exits). */
+  disconnectMaxStallMs: number;
   /** An established daemon's calls/s before the token storm, and during it. */
   steadyBefore: number;
   steadyDuring: number;
@@ -34,7 +40,9 @@ async function clientRun(
   mode: string,
   url: string,
   payload: object,
-): Promise<{ ms: number; tickets: Creds }> {
+  /** Runs with every connection still open, before the client closes them all and exits. */
+  whileOpen?: () => Promise<void>,
+): Promise<{ ms: number; tickets: Creds; cpuUs: number }> {
   const client = forkTs('./storm-client.ts', [mode, url, '50']);
   if (PIN) pinToCpu(client.pid, 1);
   if (NICE !== 0 && client.pid !== undefined) setPriority(client.pid, NICE);
@@ -42,13 +50,19 @@ async function clientRun(
     await nextMessage(client, (m) => (m.ready ? true : undefined));
     const result = nextMessage(
       client,
-      (m) => m.result as { ms: number; tickets: Creds } | undefined,
+      (m) => m.result as { ms: number; tickets: Creds; cpuUs: number } | undefined,
       600_000,
     );
     client.send(payload);
-    return await result;
+    const r = await result;
+    await whileOpen?.();
+    // Profiling: an idle gap in the profiles between the storm and the closes.
+    if (process.env.BENCH_CPU_PROF) await new Promise((res) => setTimeout(res, 500));
+    return r;
   } finally {
-    client.kill();
+    if (client.connected) client.send({ op: 'close' });
+    // It exits by itself once its connections are closed (and writes its profile, if asked).
+    await exitOf(client);
   }
 }
 
@@ -61,10 +75,13 @@ async function clientRun(
 export async function stormBench(n: number, passwords: number): Promise<StormResult> {
   const raw = forkTs('./server.ts', ['raw-ws']);
   let rawMs: number;
+  let rawClientCpuUs: number;
   try {
     const url = await nextMessage(raw, (m) => m.url as string | undefined);
     if (PIN) pinToCpu(raw.pid, 0);
-    rawMs = (await clientRun('raw', url, { n })).ms;
+    const r = await clientRun('raw', url, { n });
+    rawMs = r.ms;
+    rawClientCpuUs = r.cpuUs;
   } finally {
     raw.kill();
   }
@@ -92,37 +109,71 @@ export async function stormBench(n: number, passwords: number): Promise<StormRes
     await nextMessage(hub, (m) => (m.lagReset ? true : undefined));
     const cpu0 = await serverCpu2(hub);
     steady.send({ op: 'window', name: 'during' });
-    const tokenMs = (await clientRun('zhub', url, { creds: tokens })).ms;
-    const cpu1 = await serverCpu2(hub);
-    steady.send({ op: 'report' });
-    const rates = await nextMessage(steady, (m) => m.rates as Record<string, number> | undefined);
+    // The storm's figures are taken with its connections open; their mass disconnect after
+    // (the client exits) is a figure of its own.
+    let cpu1 = 0;
+    let rates: Record<string, number> = {};
+    let lag = { maxMs: 0 };
+    const tokenRun = await clientRun('zhub', url, { creds: tokens }, async () => {
+      cpu1 = await serverCpu2(hub);
+      steady.send({ op: 'report' });
+      rates = await nextMessage(steady, (m) => m.rates as Record<string, number> | undefined);
+      lag = await hubLag(hub);
+    });
+    const tokenMs = tokenRun.ms;
     steady.kill();
-    hub.send({ op: 'lag' });
-    const lag = await nextMessage(hub, (m) => m.lag as { maxMs: number } | undefined);
-    const first = await clientRun('zhub-tickets', url, { creds: pws });
+    const disconnectLag = await hubLag(hub);
+    const cpuAfterClose = await serverCpu2(hub);
+    let cpu2 = 0;
+    const first = await clientRun('zhub-tickets', url, { creds: pws }, async () => {
+      cpu2 = await serverCpu2(hub);
+    });
     const passwordMs = first.ms;
-    const cpu2 = await serverCpu2(hub);
+    const cpuAfterPasswords = await serverCpu2(hub);
     // The same daemons again with their tickets (a ticket is checked by its HMAC, not
     // remembered: this is what a restarted hub pays for them too).
-    const ticketMs = (await clientRun('zhub', url, { creds: first.tickets })).ms;
-    const cpu3 = await serverCpu2(hub);
+    let cpu3 = 0;
+    const ticketMs = (
+      await clientRun('zhub', url, { creds: first.tickets }, async () => {
+        cpu3 = await serverCpu2(hub);
+      })
+    ).ms;
     return {
       rawMs,
       tokenMs,
+      rawClientCpuUs,
+      tokenClientCpuUs: tokenRun.cpuUs,
       tokenHubCpuUsPerLogin: (cpu1 - cpu0) / n,
       tokenMaxStallMs: lag.maxMs,
+      disconnectMaxStallMs: disconnectLag.maxMs,
       steadyBefore: rates.before ?? 0,
       steadyDuring: rates.during ?? 0,
       passwordMs,
-      passwordHubCpuMsPerLogin: (cpu2 - cpu1) / passwords / 1000,
+      passwordHubCpuMsPerLogin: (cpu2 - cpuAfterClose) / passwords / 1000,
       ticketMs,
-      ticketHubCpuUsPerLogin: (cpu3 - cpu2) / Math.max(1, first.tickets.length),
+      ticketHubCpuUsPerLogin: (cpu3 - cpuAfterPasswords) / Math.max(1, first.tickets.length),
       n,
       passwords,
     };
   } finally {
-    hub.kill();
+    hub.send({ op: 'exit' });
+    await exitOf(hub);
   }
+}
+
+/** The hub's longest loop stall since the last ask, and a fresh window from now. */
+async function hubLag(hub: ChildProcess): Promise<{ maxMs: number }> {
+  hub.send({ op: 'lag' });
+  return nextMessage(hub, (m) => m.lag as { maxMs: number } | undefined);
+}
+
+/** Waits up to 5 s for `child` to exit by itself (a profile is written then), else kills it. */
+async function exitOf(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  const timer = setTimeout(() => child.kill(), 5_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 async function serverCpu2(child: Parameters<typeof serverCpu>[0]): Promise<number> {

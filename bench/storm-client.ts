@@ -36,16 +36,19 @@ process.once('message', (m: { creds?: { user: string; secret: string }[]; n?: nu
               limits: { pingIntervalMs: 3_600_000, connectTimeoutMs: 120_000 },
             });
             client.start();
-            await client.whenConnected(120_000);
-            await Promise.all(
+            // Asked for at once, as HubDaemon does: they travel with the login.
+            const services = Promise.all(
               ['EventService', 'MetricService', 'ConfigService'].map((s) => client.getService(s)),
             );
+            await client.whenConnected(120_000);
+            await services;
             if (mode === 'zhub-tickets') {
               const t = await client.hub?.callRemote<{ ticket: string } | null>('resumptionTicket');
               if (t) tickets.push({ user: c.user, secret: t.ticket });
             }
             held.push(client);
           });
+    const cpu0 = process.cpuUsage();
     const started = performance.now();
     let next = 0;
     await Promise.all(
@@ -54,9 +57,14 @@ process.once('message', (m: { creds?: { user: string; secret: string }[]; n?: nu
       }),
     );
     const ms = performance.now() - started;
-    process.send?.({ result: { ms, n: jobs.length, tickets } });
-    for (const h of held) h.close();
-    setTimeout(() => process.exit(0), 200);
+    const cpu = process.cpuUsage(cpu0);
+    const cpuUs = (cpu.user + cpu.system) / Math.max(1, jobs.length);
+    process.send?.({ result: { ms, n: jobs.length, tickets, cpuUs } });
+    // Its connections stay open until the bench has taken the storm's figures.
+    process.once('message', () => {
+      for (const h of held) h.close();
+      setTimeout(() => process.exit(0), 200);
+    });
   })();
 });
 process.send?.({ ready: true });

@@ -44,7 +44,10 @@ process.on('message', (m: { op: string } | string) => {
     lag.enable();
     process.send?.({ lagReset: true });
   }
-  if (m.op === 'lag') process.send?.({ lag: { maxMs: lag.max / 1e6 } });
+  if (m.op === 'lag') {
+    process.send?.({ lag: { maxMs: lag.max / 1e6 } });
+    lag.reset();
+  }
   if (m.op === 'exit') process.exit(0);
 });
 process.send?.({ url: `${address.replace(/^http/, 'ws')}/hub`, creds });

@@ -9,7 +9,6 @@ import type {
   CloseInfo,
   Contract,
   Logger,
-  RemoteReference,
   RpcLimits,
   TimerHandle,
 } from '../shared/index.js';
@@ -20,6 +19,7 @@ import {
   DEFAULT_CLIENT_LIMITS,
   DEFAULT_RPC_LIMITS,
   Referenceable,
+  RemoteReference,
   silentLogger,
   systemClock,
   ZHubError,
@@ -290,10 +290,12 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       // reads the hello first. A hub that refuses the hello (another protocol version) fails
       // the handshake, and that is the error reported.
       const handshake = this.withDeadline(broker.ready, 'handshake');
-      const login = (secret: string): Promise<RemoteReference> =>
+      // The services held (or asked for before the connection was up) travel with the login.
+      const wanted = this.services.wanted();
+      const login = (secret: string): Promise<unknown> =>
         (broker as Broker)
           .remoteRoot()
-          .callRemoteWithOptions<RemoteReference>(
+          .callRemoteWithOptions<unknown>(
             { timeoutMs: this.limits.connectTimeoutMs },
             'login',
             this.options.username,
@@ -302,6 +304,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
               name: this.name,
               type: this.type,
               ...(this.options.instance ? { instance: this.options.instance } : {}),
+              ...(wanted.args.length > 0 ? { services: wanted.args } : {}),
             },
           );
       // A resumption ticket from the last login spares the hub a scrypt; one it no longer
@@ -321,9 +324,9 @@ export class HubClient extends EventEmitter<HubClientEvents> {
         loggingIn.catch(() => undefined);
         throw err;
       }
-      const avatar = await loggingIn;
+      const { avatar, prefetched } = loginAnswer(await loggingIn, wanted.proxies);
       this.refreshTicket(avatar);
-      await this.services.reacquire(avatar);
+      await this.services.reacquire(avatar, prefetched);
       if (this.isStopped() || broker.closed) {
         broker.close();
         if (!this.isStopped())
@@ -511,6 +514,32 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       else w.resolve();
     }
   }
+}
+
+/**
+ * A login's answer: the avatar, with the references of the services asked for alongside
+ * (`{ avatar, services }`, null where the hub would not give one: its `getService` then says
+ * why). A hub that does not answer services with the login answers the avatar alone.
+ */
+function loginAnswer(
+  answer: unknown,
+  asked: ServiceProxy[],
+): { avatar: RemoteReference; prefetched: Map<ServiceProxy, RemoteReference> } {
+  const prefetched = new Map<ServiceProxy, RemoteReference>();
+  if (answer instanceof RemoteReference) return { avatar: answer, prefetched };
+  const a = answer as { avatar?: unknown; services?: unknown } | null;
+  if (a === null || typeof a !== 'object' || !(a.avatar instanceof RemoteReference)) {
+    throw new ZHubError('HUB_ERR_PROTOCOL', 'the hub answered the login with no avatar');
+  }
+  if (Array.isArray(a.services)) {
+    a.services.forEach((ref: unknown, i) => {
+      const proxy = asked[i];
+      if (!(ref instanceof RemoteReference)) return;
+      if (proxy === undefined) ref.release();
+      else prefetched.set(proxy, ref);
+    });
+  }
+  return { avatar: a.avatar, prefetched };
 }
 
 /** Creates a client, starts it and waits for the first login (see {@link HubClient.whenConnected}). */

@@ -85,6 +85,8 @@ export class HubDaemon extends Referenceable {
   private delivering = false;
   private shutdownHandler: (() => void) | undefined;
   private readonly readyWaiters = new Set<() => void>();
+  /** The services asked for at start, before the first connect (see start()). */
+  private firstServices: Promise<void> | undefined;
 
   constructor(protected readonly opts: HubDaemonOptions) {
     super();
@@ -162,6 +164,11 @@ export class HubDaemon extends Referenceable {
   /** Starts connecting (in the background) and the timers; collection may begin at once. */
   start(): void {
     this.client.start();
+    // Asked for before the connection is up, the services travel with the login.
+    if (this.services.size === 0 && this.firstServices === undefined) {
+      this.firstServices = this.getServices();
+      this.firstServices.catch(() => undefined); // connected() asks again, and reports
+    }
     this.delivery.start();
     this.scheduleHeartbeat();
   }
@@ -314,19 +321,25 @@ export class HubDaemon extends Referenceable {
 
   // ---- internals -----------------------------------------------------------------------------
 
+  /** Fans out the start-up requests; the first failure fails the lot (fireOnOneErrback). */
+  private async getServices(): Promise<void> {
+    const names = this.serviceNames();
+    const got = await deferredList(
+      names.map((n) => this.client.getService(n, { listener: this })),
+      { fireOnOneErrback: true, consumeErrors: true },
+    ).catch((err: unknown) => {
+      throw err instanceof FirstError ? err.subFailure.value : err;
+    });
+    got.forEach((entry, i) => this.services.set(names[i] as string, entry[1] as ServiceProxy));
+  }
+
   private async connected(reconnect: boolean): Promise<void> {
     try {
-      if (!reconnect || this.serviceNames().some((n) => !this.services.has(n))) {
-        // Fan out the start-up requests; the first failure fails the lot (fireOnOneErrback).
-        const names = this.serviceNames();
-        const got = await deferredList(
-          names.map((n) => this.client.getService(n, { listener: this })),
-          { fireOnOneErrback: true, consumeErrors: true },
-        ).catch((err: unknown) => {
-          throw err instanceof FirstError ? err.subFailure.value : err;
-        });
-        got.forEach((entry, i) => this.services.set(names[i] as string, entry[1] as ServiceProxy));
-      }
+      const first = this.firstServices;
+      this.firstServices = undefined;
+      if (first !== undefined) await first.catch(() => this.getServices());
+      else if (!reconnect || this.serviceNames().some((n) => !this.services.has(n)))
+        await this.getServices();
       const marks = await this.service(EventContract).getDeliveryMarks();
       this.delivery.connect(
         marks,

@@ -1,5 +1,12 @@
-import { Referenceable, ZHubError } from '../shared/index.js';
+import {
+  argsCheck,
+  AvatarContract,
+  LOGIN_SERVICES_MAX,
+  Referenceable,
+  ZHubError,
+} from '../shared/index.js';
 import type { HubAvatar } from './hub-avatar.js';
+import type { HubService } from './hub-service.js';
 import type { Session } from './session.js';
 
 /** What the login root needs from the hub. */
@@ -52,7 +59,11 @@ export class LoginRoot extends Referenceable {
     super();
   }
 
-  remote_login(username: unknown, password: unknown, info?: unknown): Promise<HubAvatar> {
+  remote_login(
+    username: unknown,
+    password: unknown,
+    info?: unknown,
+  ): Promise<HubAvatar | { avatar: HubAvatar; services: (HubService | null)[] }> {
     if (
       typeof username !== 'string' ||
       typeof password !== 'string' ||
@@ -68,15 +79,57 @@ export class LoginRoot extends Referenceable {
     }
     const raw = (info ?? {}) as Record<string, unknown>;
     let checked: LoginInfo;
+    let wanted: unknown[][] | undefined;
     try {
       checked = {
         name: optionalText(raw.name, 'info.name'),
         type: optionalText(raw.type, 'info.type'),
         instance: optionalText(raw.instance, 'info.instance'),
       };
+      wanted = servicesAsked(raw.services);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.authority.login(this.session, username, password, checked);
+    const login = this.authority.login(this.session, username, password, checked);
+    return wanted === undefined ? login : login.then((avatar) => withServices(avatar, wanted));
   }
+}
+
+const checkGetService = argsCheck('getService', AvatarContract.methods.getService);
+
+/** `info.services`: up to LOGIN_SERVICES_MAX lists of `getService` arguments, or absent. */
+function servicesAsked(v: unknown): unknown[][] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length > LOGIN_SERVICES_MAX || !v.every((e) => Array.isArray(e))) {
+    throw new ZHubError(
+      'HUB_ERR_BAD_ARGUMENT',
+      `info.services must be a list of at most ${LOGIN_SERVICES_MAX} getService argument lists`,
+      { data: { field: 'info.services' } },
+    );
+  }
+  return v as unknown[][];
+}
+
+/**
+ * The login's answer when services were asked for with it: the avatar and each service as
+ * its `getService` would answer it, checked the same way — null where that would fail (the
+ * daemon then calls `getService`, which says why).
+ */
+async function withServices(
+  avatar: HubAvatar,
+  wanted: unknown[][],
+): Promise<{ avatar: HubAvatar; services: (HubService | null)[] }> {
+  const services = await Promise.all(
+    wanted.map(async (args) => {
+      try {
+        const [name, monitor, listener, options] = checkGetService([...args]) as Parameters<
+          HubAvatar['remote_getService']
+        >;
+        return await avatar.remote_getService(name, monitor, listener, options);
+      } catch {
+        return null;
+      }
+    }),
+  );
+  return { avatar, services };
 }

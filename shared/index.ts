@@ -133,7 +133,7 @@ export { SharedArgs } from './rpc/shared-args.js';
 export { RawJson } from './rpc/raw-json.js';
 export { fromErrorRecord, toErrorRecord } from './rpc/error-record.js';
 export type { ErrorRecord } from './rpc/error-record.js';
-export { CloseCode, Op, PROTOCOL_VERSION } from './rpc/protocol.js';
+export { CloseCode, LOGIN_SERVICES_MAX, Op, PROTOCOL_VERSION } from './rpc/protocol.js';
 export type { Transport, TransportHandlers } from './rpc/transport.js';
 export { WsTransport } from './rpc/ws-transport.js';
 export { exceedsDepth } from './rpc/frame-reader.js';

@@ -43,6 +43,13 @@ export const CloseCode = {
   CREDENTIALS_REVOKED: 4009,
 } as const;
 
+/**
+ * Services a login may ask for besides the avatar (`login(user, secret, { services })`, each
+ * entry `getService`'s arguments): the hub answers `{ avatar, services }`, a round trip saved
+ * on every (re)connect. Past this many, the rest are got by `getService` as usual.
+ */
+export const LOGIN_SERVICES_MAX = 16;
+
 /** Levels of nesting the envelope itself adds around a value (frame, message, args). */
 export const ENVELOPE_DEPTH = 3;
 

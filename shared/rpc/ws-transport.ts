@@ -1,6 +1,8 @@
 import type { WebSocket } from 'ws';
 import type { Transport, TransportHandlers } from './transport.js';
 
+const TEXT = { binary: false } as const;
+
 /** Close reasons are limited to 123 bytes by RFC 6455. */
 function clampReason(reason: string): string {
   return Buffer.byteLength(reason) <= 123
@@ -19,10 +21,15 @@ export class WsTransport implements Transport {
   private earlyClose: [code: number, reason: string] | undefined;
   private closedReported = false;
 
+  /** Client side: ws masks what it sends (see send). */
+  private readonly masks: boolean;
+
   constructor(
     private readonly ws: WebSocket,
     readonly remoteAddress: string,
+    options: { client?: boolean } = {},
   ) {
+    this.masks = options.client === true;
     ws.on('message', (data, isBinary) => {
       if (this.handlers) this.handlers.message(data, isBinary);
       else if (this.early.length < 16) this.early.push([data, isBinary]);
@@ -48,7 +55,11 @@ export class WsTransport implements Transport {
 
   send(frame: string): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(frame);
+    // A client masks its frames. Given bytes, ws masks them into the frame's own buffer and
+    // writes it once; given a string, it writes the header and the payload apart (a corked
+    // pair: one writev per frame, measured at a tenth of a daemon's start-up CPU).
+    if (this.masks) this.ws.send(Buffer.from(frame), TEXT);
+    else this.ws.send(frame);
   }
 
   sendParts(parts: (string | Buffer)[]): void {
