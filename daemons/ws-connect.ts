@@ -55,7 +55,7 @@ export function wsConnector(options: {
       };
       const onOpen = (): void => {
         cleanup();
-        resolve(new WsTransport(ws, url, { client: true }));
+        resolve(new WsTransport(ws, url));
       };
       const onResponse = (_req: unknown, res: { statusCode?: number }): void => {
         cleanup();

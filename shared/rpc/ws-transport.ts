@@ -1,7 +1,14 @@
 import type { WebSocket } from 'ws';
 import type { Transport, TransportHandlers } from './transport.js';
+import { textFrame } from './ws-frame.js';
 
 const TEXT = { binary: false } as const;
+
+/** What of ws 8's internals a whole-frame write relies on (checked at each use). */
+interface WsInternals {
+  _socket?: { write(chunk: Buffer): boolean };
+  _sender?: { _queue?: unknown[]; _state?: number };
+}
 
 /** Close reasons are limited to 123 bytes by RFC 6455. */
 function clampReason(reason: string): string {
@@ -21,15 +28,14 @@ export class WsTransport implements Transport {
   private earlyClose: [code: number, reason: string] | undefined;
   private closedReported = false;
 
-  /** Client side: ws masks what it sends (see send). */
-  private readonly masks: boolean;
+  /** A server's socket (ws's own flag): its frames go unmasked, written whole (see send). */
+  private readonly server: boolean;
 
   constructor(
     private readonly ws: WebSocket,
     readonly remoteAddress: string,
-    options: { client?: boolean } = {},
   ) {
-    this.masks = options.client === true;
+    this.server = (ws as unknown as { _isServer?: unknown })._isServer === true;
     ws.on('message', (data, isBinary) => {
       if (this.handlers) this.handlers.message(data, isBinary);
       else if (this.early.length < 16) this.early.push([data, isBinary]);
@@ -55,11 +61,22 @@ export class WsTransport implements Transport {
 
   send(frame: string): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    // A client masks its frames. Given bytes, ws masks them into the frame's own buffer and
-    // writes it once; given a string, it writes the header and the payload apart (a corked
-    // pair: one writev per frame, measured at a tenth of a daemon's start-up CPU).
-    if (this.masks) this.ws.send(Buffer.from(frame), TEXT);
-    else this.ws.send(frame);
+    // Given a string, ws writes a frame's header and payload apart (a corked pair: one writev
+    // per frame, a tenth of a daemon's start-up CPU and of the hub's per-call CPU). A client,
+    // which masks its frames, gives ws bytes: ws masks them into the frame's own buffer and
+    // writes it once. The hub writes its frames whole to the socket itself, when nothing of
+    // ws's own waits to be written before them (ws queues only while compressing, which the
+    // hub never negotiates, or reading a Blob).
+    if (!this.server) {
+      this.ws.send(Buffer.from(frame), TEXT);
+      return;
+    }
+    const { _socket: socket, _sender: sender } = this.ws as unknown as WsInternals;
+    if (socket !== undefined && sender?._queue?.length === 0 && sender._state === 0) {
+      socket.write(textFrame(frame));
+    } else {
+      this.ws.send(frame);
+    }
   }
 
   sendParts(parts: (string | Buffer)[]): void {

@@ -15,7 +15,7 @@ import { TEST_PASSWORD, TEST_USER, startHub } from '../support/hub-fixture.js';
 async function rawConnect(url: string): Promise<Broker> {
   const ws = new WebSocket(url);
   const transport = await new Promise<WsTransport>((resolve, reject) => {
-    ws.once('open', () => resolve(new WsTransport(ws, url, { client: true })));
+    ws.once('open', () => resolve(new WsTransport(ws, url)));
     ws.once('error', reject);
   });
   const broker = new Broker({ transport });
