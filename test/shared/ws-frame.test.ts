@@ -39,7 +39,7 @@ describe('whole frames written by the hub', () => {
     const all = new Promise<void>((resolve, reject) => {
       client.on('message', (data, isBinary) => {
         if (isBinary) reject(new Error('binary frame'));
-        got.push(data.toString());
+        got.push((data as Buffer).toString());
         if (got.length === texts.length) resolve();
       });
       client.once('error', reject);
