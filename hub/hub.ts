@@ -197,6 +197,8 @@ export class Hub implements LoginAuthority, ServiceBroker {
       limits: this.options.rpcLimits,
       tracebacks: this.options.tracebacks ?? false,
       caller: session,
+      // Our hello goes with the login's answer: one frame less per daemon connect.
+      helloAfterPeer: true,
       observer: this.env.metrics.observeCall,
       ...(this.lanes ? { invoker: this.lanes.invoke } : {}),
     });

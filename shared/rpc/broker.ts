@@ -40,9 +40,21 @@ export interface BrokerOptions {
   observer?: CallObserver;
   /** Runs the methods of served calls (default: at once, here); see CallInvoker. */
   invoker?: CallInvoker;
+  /**
+   * The hub's side: this side's hello waits for the peer's, and when the peer's first frame
+   * carries calls too (a daemon's hello and login), it leaves with the first answer, in one
+   * frame (within HELLO_HOLD_MS at most). A peer that waits for our hello before calling gets
+   * it at once on its own hello.
+   */
+  helloAfterPeer?: boolean;
 }
 
+/** The longest a held hello waits for an answer to go with (see helloAfterPeer). */
+const HELLO_HOLD_MS = 1_000;
+
 export type { CallInvoker, CallObserver };
+
+const HELLO_TEXT = JSON.stringify([Op.HELLO, PROTOCOL_VERSION, {}]);
 
 export interface CloseInfo {
   code: number;
@@ -97,6 +109,11 @@ export class Broker implements RefOwnerLink, RefContext {
   private goodbye: ZHubError | undefined;
   private closeInfo: CloseInfo | undefined;
   private handshakeTimer: TimerHandle | undefined;
+  /** Our hello is still to be sent (helloAfterPeer), or held for the first answer. */
+  private helloDue: boolean;
+  private helloTimer: TimerHandle | undefined;
+  /** The frame being read began with the peer's hello and carries calls after it. */
+  private callsWithHello = false;
   private readyResolve!: () => void;
   private readyReject!: (err: Error) => void;
 
@@ -144,7 +161,8 @@ export class Broker implements RefOwnerLink, RefContext {
       message: (data, isBinary) => this.onFrame(data, isBinary),
       close: (code, reason) => this.onTransportClose(code, reason),
     });
-    this.enqueue(JSON.stringify([Op.HELLO, PROTOCOL_VERSION, {}]));
+    this.helloDue = opts.helloAfterPeer === true;
+    if (!this.helloDue) this.enqueue(HELLO_TEXT);
     this.handshakeTimer = this.clock.setTimeout(() => {
       this.handshakeTimer = undefined;
       if (!this.peerHello) {
@@ -198,6 +216,7 @@ export class Broker implements RefOwnerLink, RefContext {
   abort(code: ErrorCode, closeCode: number, message: string): void {
     if (this._closed) return;
     this.log.debug({ code, closeCode, peer: this.remoteAddress }, message);
+    this.sendHello(false);
     this.enqueue(JSON.stringify([Op.GOODBYE, code, message]));
     this.close(closeCode, message, new ZHubError(code, message));
   }
@@ -338,6 +357,10 @@ export class Broker implements RefOwnerLink, RefContext {
       this.abort(frame.code, frame.closeCode, frame.message);
       return;
     }
+    if (this.helloDue) {
+      const ms = frame.messages;
+      this.callsWithHello = ms[0]?.[0] === Op.HELLO && ms.some((m) => m[0] === Op.CALL);
+    }
     try {
       for (const m of frame.messages) {
         this.onMessage(m, frame.suspicious);
@@ -390,6 +413,7 @@ export class Broker implements RefOwnerLink, RefContext {
   private onHello(m: unknown[]): void {
     if (this.peerHello)
       return this.abort('HUB_ERR_PROTOCOL', CloseCode.PROTOCOL_ERROR, 'second hello');
+    this.sendHello(this.callsWithHello);
     if (m[1] !== PROTOCOL_VERSION) {
       const msg = `zhub protocol ${PROTOCOL_VERSION} expected; the peer speaks ${JSON.stringify(m[1])?.slice(0, 40)}`;
       this.enqueue(JSON.stringify([Op.GOODBYE, 'HUB_ERR_PROTOCOL_VERSION', msg]));
@@ -537,10 +561,30 @@ export class Broker implements RefOwnerLink, RefContext {
     this.teardown(code, reason, error);
   }
 
+  /**
+   * Our hello, when it was left for the peer's (helloAfterPeer): now, or — `withAnswer` — held
+   * in the outbox for the first answer to take along, HELLO_HOLD_MS at most.
+   */
+  private sendHello(withAnswer: boolean): void {
+    if (!this.helloDue) return;
+    this.helloDue = false;
+    if (!withAnswer) {
+      this.enqueue(HELLO_TEXT);
+      return;
+    }
+    this.writer.hold(HELLO_TEXT);
+    this.helloTimer = this.clock.setTimeout(() => {
+      this.helloTimer = undefined;
+      if (!this._closed) this.writer.flushNow();
+    }, HELLO_HOLD_MS);
+  }
+
   private teardown(code: number, reason: string, error: ZHubError | undefined): void {
     if (this._closed) return;
     this._closed = true;
     this.writer.stop();
+    if (this.helloTimer !== undefined) this.clock.clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
     if (this.handshakeTimer !== undefined) this.clock.clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
     const cause = error ?? this.goodbye;

@@ -47,6 +47,16 @@ export class FrameWriter {
     }
   }
 
+  /**
+   * Queues one message without sending it: it leaves first with the next message queued (or
+   * at the next flushNow). The hub's hello waits so for its first answer.
+   */
+  hold(text: string): void {
+    if (this.stopped) return;
+    this.outbox.unshift(text);
+    this.outboxChars += text.length;
+  }
+
   /** Sends what is queued now, in as few frames as the frame limit allows. */
   flushNow(): void {
     this.flushScheduled = false;

@@ -6,6 +6,8 @@ import { HubClient } from '../../daemons/index.js';
 import {
   Broker,
   LOGIN_SERVICES_MAX,
+  Op,
+  PROTOCOL_VERSION,
   RemoteReference,
   WsTransport,
   type ZHubError,
@@ -107,6 +109,8 @@ describe('services asked for with the login', () => {
       // asks for in the background: no getService.
       expect(first.stats.callsSent).toBe(2);
       expect(first.stats.framesOut).toBe(2);
+      // The hub's hello came with the login's answer, in one frame.
+      expect(first.stats.framesIn).toBe(1);
       expect(await add.callRemote('add', 2, 3)).toBe(5);
 
       // A reconnect: the proxies held travel with the new login.
@@ -120,6 +124,39 @@ describe('services asked for with the login', () => {
     } finally {
       c.close();
     }
+  });
+
+  it("the hub's hello waits for the peer's: alone at once, or with the first answer", async () => {
+    const hub = await startHub();
+    stop = hub.close;
+    const frames = (ws: WebSocket, n: number): Promise<unknown[][][]> =>
+      new Promise((resolve) => {
+        const got: unknown[][][] = [];
+        ws.on('message', (d) => {
+          got.push(JSON.parse((d as Buffer).toString()) as unknown[][]);
+          if (got.length === n) resolve(got);
+        });
+      });
+    // A peer that calls with its hello: one frame back, the hello first.
+    const a = new WebSocket(hub.url);
+    await new Promise((r) => a.once('open', r));
+    const one = frames(a, 1);
+    a.send(
+      JSON.stringify([
+        [Op.HELLO, PROTOCOL_VERSION, {}],
+        [Op.CALL, 1, 0, 'login', ['nobody', 'wrong']],
+      ]),
+    );
+    const [frame] = await one;
+    expect(frame?.map((m) => m[0])).toEqual([Op.HELLO, Op.ERROR]); // the login refused
+    a.close();
+    // A peer that waits for the hub's hello before it calls: the hello comes on its own.
+    const b = new WebSocket(hub.url);
+    await new Promise((r) => b.once('open', r));
+    const hello = frames(b, 1);
+    b.send(JSON.stringify([[Op.HELLO, PROTOCOL_VERSION, {}]]));
+    expect((await hello)[0]).toEqual([[Op.HELLO, PROTOCOL_VERSION, {}]]);
+    b.close();
   });
 
   it('a service the hub does not serve fails its own getService, not the connection', async () => {
