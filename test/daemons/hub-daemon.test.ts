@@ -57,6 +57,10 @@ describe('HubDaemon', () => {
     await until(() => d.ready);
     const session = [...env.hub.sessions][0];
     expect(await session?.broker.remoteRoot().callRemote('getName')).toBe('collector-1');
+    // Asked for at start, its services came with the login's answer: no getService call.
+    const served = env.hub.env.metrics.methods();
+    expect(served.find((m) => m.method === 'login')?.calls).toBe(1);
+    expect(served.filter((m) => m.method === 'getService')).toEqual([]);
     // It sent its first heartbeat on connecting.
     await until(() => env.hub.env.heartbeats.list().some((h) => h.daemon === 'collector-1'));
   });
