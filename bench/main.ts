@@ -12,7 +12,7 @@ import { pgIngestBench, pgPropagationBench, type PgIngestResult } from './pg-ing
 import { pullBench, type PullResult } from './pull-bench.js';
 import { pushBench } from './push-bench.js';
 import { writeSection } from './report.js';
-import { stormBench } from './storm-bench.js';
+import { stormBench, stormPair } from './storm-bench.js';
 import { lanesRun } from './lanes-bench.js';
 import { pingBench, snmpPollBench, templatePushBench } from './collectors-bench.js';
 import { memoryBench } from './memory-bench.js';
@@ -271,6 +271,10 @@ if (only.has('storm')) {
   const per = r.tokenMs / r.n;
   // The fleet target measured, not extrapolated: 10,000 identities on a fresh hub.
   const big = quick ? undefined : await stormBench(10_000, 1);
+  // The headline ratio swings ±20 % between runs here: two more fresh pairs, and the median.
+  const pairs = [r, ...(quick ? [] : [await stormPair(n), await stormPair(n)])];
+  const ratios = pairs.map((p) => p.tokenMs / p.rawMs).sort((a, b) => a - b);
+  const ratio = ratios[ratios.length >> 1] as number;
   const body = [
     `${fmt(r.n)} daemons, each its own user, connect 50 at a time to a hub process just started (no login remembered), log in and get EventService, MetricService and ConfigService, as a daemon does on every connect; against ${fmt(r.n)} bare WebSocket connections to a raw ws server in the same run. Machine tokens (\`zhub user add NAME --token\`: checked by SHA-256) against scrypt passwords (${r.passwords} users, each a full scrypt).`,
     '',
@@ -293,9 +297,12 @@ if (only.has('storm')) {
   ].join('\n');
   await report('storm', body, [
     {
-      what: `${fmt(r.n)} token logins within 2× raw ws's connect time`,
-      ok: r.tokenMs <= 2 * r.rawMs,
-      figure: `${(r.tokenMs / r.rawMs).toFixed(2)}×`,
+      what: `${fmt(r.n)} token logins within 2× raw ws's connect time (each run against its own)`,
+      ok: ratio <= 2,
+      figure:
+        ratios.length > 1
+          ? `${ratio.toFixed(2)}× (median of ${ratios.length} runs: ${ratios.map((x) => `${x.toFixed(2)}×`).join(', ')})`
+          : `${ratio.toFixed(2)}×`,
     },
     {
       what: 'an established daemon keeps ≥ 80 % of its calls/s during the storm',

@@ -73,29 +73,9 @@ async function clientRun(
  * (`passwords` of them: each costs a full scrypt, no login is remembered in a new process).
  */
 export async function stormBench(n: number, passwords: number): Promise<StormResult> {
-  const raw = forkTs('./server.ts', ['raw-ws']);
-  let rawMs: number;
-  let rawClientCpuUs: number;
+  const { ms: rawMs, cpuUs: rawClientCpuUs } = await rawRun(n);
+  const { hub, url, creds } = await freshHub(n, passwords);
   try {
-    const url = await nextMessage(raw, (m) => m.url as string | undefined);
-    if (PIN) pinToCpu(raw.pid, 0);
-    const r = await clientRun('raw', url, { n });
-    rawMs = r.ms;
-    rawClientCpuUs = r.cpuUs;
-  } finally {
-    raw.kill();
-  }
-  const hub = forkTs('./storm-hub.ts', [String(n), String(passwords)]);
-  try {
-    const { url, creds } = await nextMessage(
-      hub,
-      (m) =>
-        m.url
-          ? (m as unknown as { url: string; creds: { user: string; secret: string }[] })
-          : undefined,
-      300_000,
-    );
-    if (PIN) pinToCpu(hub.pid, 0);
     const tokens = creds.filter((c) => c.user.startsWith('tok-'));
     const steadyCred = creds.find((c) => c.user === 'steady') as { user: string; secret: string };
     const steady = forkTs('./steady-client.ts', [url, steadyCred.user, steadyCred.secret]);
@@ -155,6 +135,49 @@ export async function stormBench(n: number, passwords: number): Promise<StormRes
       n,
       passwords,
     };
+  } finally {
+    hub.send({ op: 'exit' });
+    await exitOf(hub);
+  }
+}
+
+/** `n` bare ws connections to a fresh raw ws server (the baseline). */
+async function rawRun(n: number): Promise<{ ms: number; cpuUs: number }> {
+  const raw = forkTs('./server.ts', ['raw-ws']);
+  try {
+    const url = await nextMessage(raw, (m) => m.url as string | undefined);
+    if (PIN) pinToCpu(raw.pid, 0);
+    return await clientRun('raw', url, { n });
+  } finally {
+    raw.kill();
+  }
+}
+
+/** A hub process just started, with `n` token users and `passwords` scrypt users. */
+async function freshHub(
+  n: number,
+  passwords: number,
+): Promise<{ hub: ChildProcess; url: string; creds: Creds }> {
+  const hub = forkTs('./storm-hub.ts', [String(n), String(passwords)]);
+  const { url, creds } = await nextMessage(
+    hub,
+    (m) => (m.url ? (m as unknown as { url: string; creds: Creds }) : undefined),
+    300_000,
+  );
+  if (PIN) pinToCpu(hub.pid, 0);
+  return { hub, url, creds };
+}
+
+/**
+ * One more pair of the storm's headline figure, for a median: `n` bare opens to a fresh raw
+ * server, then `n` token daemons to a fresh hub (nothing else running).
+ */
+export async function stormPair(n: number): Promise<{ rawMs: number; tokenMs: number }> {
+  const raw = await rawRun(n);
+  const { hub, url, creds } = await freshHub(n, 0);
+  try {
+    const tokens = creds.filter((c) => c.user.startsWith('tok-'));
+    return { rawMs: raw.ms, tokenMs: (await clientRun('zhub', url, { creds: tokens })).ms };
   } finally {
     hub.send({ op: 'exit' });
     await exitOf(hub);
