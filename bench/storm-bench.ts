@@ -172,12 +172,20 @@ async function freshHub(
  * One more pair of the storm's headline figure, for a median: `n` bare opens to a fresh raw
  * server, then `n` token daemons to a fresh hub (nothing else running).
  */
-export async function stormPair(n: number): Promise<{ rawMs: number; tokenMs: number }> {
+export async function stormPair(
+  n: number,
+): Promise<{ rawMs: number; tokenMs: number; rawClientCpuUs: number; tokenClientCpuUs: number }> {
   const raw = await rawRun(n);
   const { hub, url, creds } = await freshHub(n, 0);
   try {
     const tokens = creds.filter((c) => c.user.startsWith('tok-'));
-    return { rawMs: raw.ms, tokenMs: (await clientRun('zhub', url, { creds: tokens })).ms };
+    const run = await clientRun('zhub', url, { creds: tokens });
+    return {
+      rawMs: raw.ms,
+      tokenMs: run.ms,
+      rawClientCpuUs: raw.cpuUs,
+      tokenClientCpuUs: run.cpuUs,
+    };
   } finally {
     hub.send({ op: 'exit' });
     await exitOf(hub);
