@@ -4,26 +4,14 @@ import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HubClient } from '../../daemons/index.js';
 import {
-  Broker,
+  type Broker,
   LOGIN_SERVICES_MAX,
   Op,
   PROTOCOL_VERSION,
   RemoteReference,
-  WsTransport,
   type ZHubError,
 } from '../../shared/index.js';
-import { TEST_PASSWORD, TEST_USER, startHub } from '../support/hub-fixture.js';
-
-async function rawConnect(url: string): Promise<Broker> {
-  const ws = new WebSocket(url);
-  const transport = await new Promise<WsTransport>((resolve, reject) => {
-    ws.once('open', () => resolve(new WsTransport(ws, url)));
-    ws.once('error', reject);
-  });
-  const broker = new Broker({ transport });
-  await broker.ready;
-  return broker;
-}
+import { rawConnect, TEST_PASSWORD, TEST_USER, startHub } from '../support/hub-fixture.js';
 
 function client(url: string): HubClient {
   return new HubClient({

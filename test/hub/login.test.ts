@@ -1,25 +1,12 @@
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Hub, UserStore } from '../../hub/index.js';
-import { Broker, CloseCode, RemoteReference, WsTransport } from '../../shared/index.js';
+import { Broker, CloseCode, RemoteReference } from '../../shared/index.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { transportPair } from '../support/memory-transport.js';
-import { TEST_PASSWORD, TEST_USER, startHub } from '../support/hub-fixture.js';
-
-/** A raw broker connection to a hub, not logged in. */
-async function rawConnect(url: string): Promise<Broker> {
-  const ws = new WebSocket(url);
-  const transport = await new Promise<WsTransport>((resolve, reject) => {
-    ws.once('open', () => resolve(new WsTransport(ws, url)));
-    ws.once('error', reject);
-  });
-  const broker = new Broker({ transport });
-  await broker.ready;
-  return broker;
-}
+import { rawConnect, TEST_PASSWORD, TEST_USER, startHub } from '../support/hub-fixture.js';
 
 describe('hub login over real sockets', () => {
   let stop: (() => Promise<void>) | undefined;

@@ -1,4 +1,6 @@
+import { WebSocket } from 'ws';
 import { UserStore, type ZHub } from '../../hub/index.js';
+import { Broker, WsTransport } from '../../shared/index.js';
 import { buildHub, type HubOptions } from '../../services/index.js';
 import { connectHub, type HubClient, type HubClientOptions } from '../../daemons/index.js';
 
@@ -27,4 +29,16 @@ export function connectTestClient(
     waitMs: 10_000,
     ...extra,
   });
+}
+
+/** A raw broker connection to a hub, not logged in (its hello sent, the hub's received). */
+export async function rawConnect(url: string): Promise<Broker> {
+  const ws = new WebSocket(url);
+  const transport = await new Promise<WsTransport>((resolve, reject) => {
+    ws.once('open', () => resolve(new WsTransport(ws, url)));
+    ws.once('error', reject);
+  });
+  const broker = new Broker({ transport });
+  await broker.ready;
+  return broker;
 }
