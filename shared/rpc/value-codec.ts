@@ -4,6 +4,7 @@ import { codec } from './codec-instance.js';
 import { isCopyableClass, isRegisteredTag } from './copyable.js';
 import { Referenceable } from './referenceable.js';
 import { RemoteReference } from './remote-reference.js';
+import { decodeRefPaths, encodeRefPaths } from './ref-paths.js';
 
 /** What the codec needs from a connection to turn references into ids and back. */
 export interface RefContext {
@@ -52,7 +53,7 @@ export interface Encoded {
  */
 export function encodeValue(value: unknown, maxDepth: number, refs: RefContext): Encoded {
   if (inspect(value, maxDepth, 0)) return { json: value, meta: undefined };
-  return topLevelRefs(value, maxDepth, refs) ?? encodeBySuperjson(value, refs);
+  return (encodeRefPaths(value, refs) as Encoded | undefined) ?? encodeBySuperjson(value, refs);
 }
 
 /** @internal superjson's encoding, the general path (tests compare the direct ones with it). */
@@ -66,33 +67,6 @@ export function encodeBySuperjson(value: unknown, refs: RefContext): Encoded {
   }
 }
 
-const REF_ANNOTATION = [['custom', 'r']] as const;
-
-/**
- * A reference, or an array of plain values and references (a login's avatar, `getService`'s
- * arguments and answer): what superjson would write for them, written directly. Undefined
- * for anything else, which superjson writes.
- */
-function topLevelRefs(value: unknown, maxDepth: number, refs: RefContext): Encoded | undefined {
-  if (value instanceof Referenceable || value instanceof RemoteReference)
-    return { json: refs.serializeRef(value), meta: { values: REF_ANNOTATION, v: 1 } as never };
-  if (!Array.isArray(value) || Object.getPrototypeOf(value) !== Array.prototype) return undefined;
-  let at: number[] | undefined;
-  for (let i = 0; i < value.length; i++) {
-    const v: unknown = value[i];
-    if (v instanceof Referenceable || v instanceof RemoteReference) (at ??= []).push(i);
-    else if (!inspect(v, maxDepth, 1)) return undefined;
-  }
-  if (at === undefined) return undefined;
-  const json = value.slice();
-  const values: Record<string, typeof REF_ANNOTATION> = {};
-  for (const i of at) {
-    json[i] = refs.serializeRef(value[i] as Referenceable | RemoteReference);
-    values[i] = REF_ANNOTATION;
-  }
-  return { json, meta: { values, v: 1 } as never };
-}
-
 /**
  * Decodes a value received with `meta`. Class tags the receiver has not registered are refused
  * with HUB_ERR_UNKNOWN_COPYABLE; anything else superjson rejects becomes HUB_ERR_BAD_MESSAGE.
@@ -101,6 +75,14 @@ export function decodeValue(json: unknown, meta: unknown, refs: RefContext): unk
   if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
     throw new ZHubError('HUB_ERR_BAD_MESSAGE', 'value annotations must be an object');
   }
+  let direct: { value: unknown } | undefined;
+  try {
+    direct = decodeRefPaths(json, meta, refs);
+  } catch (err) {
+    if (err instanceof ZHubError) throw err;
+    throw new ZHubError('HUB_ERR_BAD_MESSAGE', `undecodable value: ${(err as Error).message}`);
+  }
+  if (direct !== undefined) return direct.value;
   const tags = new Set<string>();
   collectClassTags((meta as { values?: unknown }).values, tags, 0);
   for (const tag of tags) {
@@ -114,9 +96,14 @@ export function decodeValue(json: unknown, meta: unknown, refs: RefContext): unk
       );
     }
   }
+  return decodeBySuperjson(json, meta, refs);
+}
+
+/** @internal superjson's decoding, the general path (tests compare the direct one with it). */
+export function decodeBySuperjson(json: unknown, meta: unknown, refs: RefContext): unknown {
   current = refs;
   try {
-    return codec.deserialize({ json: json as never, meta: meta }, { inPlace: true });
+    return codec.deserialize({ json: json as never, meta: meta as never }, { inPlace: true });
   } catch (err) {
     if (err instanceof ZHubError) throw err;
     throw new ZHubError('HUB_ERR_BAD_MESSAGE', `undecodable value: ${(err as Error).message}`);
