@@ -1,6 +1,7 @@
 // The client's connection state machine (connect, handshake, login, keep-alive, backoff over
-// several hub URLs, fatal errors, close), about 470 lines on purpose: its transitions read best
-// in one place. The services it holds are in service-set.ts, their proxies in service-proxy.ts.
+// several hub URLs, fatal errors, close), about 550 lines on purpose: its transitions read best
+// in one place. The services it holds are in service-set.ts, their proxies in
+// service-proxy.ts, the waits for a connection in connect-waits.ts.
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type {
@@ -16,6 +17,7 @@ import {
   Backoff,
   Broker,
   CloseCode,
+  LateTransport,
   DEFAULT_CLIENT_LIMITS,
   DEFAULT_RPC_LIMITS,
   Referenceable,
@@ -25,6 +27,7 @@ import {
   ZHubError,
 } from '../shared/index.js';
 import type { ServiceProxy } from './service-proxy.js';
+import { ConnectWaits, connectTimeout } from './connect-waits.js';
 import { ServiceSet } from './service-set.js';
 import { serviceHandle, type HandleOptions, type ServiceHandle } from './service-handle.js';
 import { wsConnector, type ClientTls, type Connector } from './ws-connect.js';
@@ -55,6 +58,11 @@ export interface HubClientOptions {
   connector?: Connector;
   /** For a `wss://` hub: the CA to verify it with (default: the system's), and a client certificate. */
   tls?: ClientTls;
+  /**
+   * Send the first frame (hello and login) in the WebSocket upgrade request, sparing a round
+   * trip and a write (default true; a hub that does not take it gets it over the socket).
+   */
+  frameInUpgrade?: boolean;
   /** Random source for backoff jitter (tests). */
   random?: () => number;
   /**
@@ -121,7 +129,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
   private everConnected = false;
   private failure: ZHubError | undefined;
   private lastError: Error | undefined;
-  private waiters = new Set<{ resolve: () => void; reject: (err: Error) => void }>();
+  private readonly waits: ConnectWaits;
   /** The hub URLs in the order given, and the one in use (or tried next). */
   readonly urls: readonly string[];
   private urlIndex = 0;
@@ -136,6 +144,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
     super();
     this.limits = { ...DEFAULT_CLIENT_LIMITS, ...options.limits };
     this.clock = options.clock ?? systemClock;
+    this.waits = new ConnectWaits(this.clock, (ms) => connectTimeout(this.url, ms, this.lastError));
     this.log = options.logger ?? silentLogger();
     this.monitor = options.monitor ?? 'localhost';
     this.services = new ServiceSet(
@@ -191,39 +200,15 @@ export class HubClient extends EventEmitter<HubClientEvents> {
 
   /**
    * Resolves once connected and logged in; rejects on a fatal error, on close, or after
-   * `timeoutMs` (HUB_ERR_TIMEOUT, naming the last connection error).
+   * `timeoutMs` (HUB_ERR_TIMEOUT, naming the last connection error). Waits begun in one turn
+   * with the same timeout share one promise and timer (a daemon asks for its services so).
    */
   whenConnected(timeoutMs = this.limits.connectTimeoutMs): Promise<void> {
     if (this._state === 'connected') return Promise.resolve();
     if (this.failure) return Promise.reject(this.failure);
     if (this._state === 'closed')
       return Promise.reject(new ZHubError('HUB_ERR_NOT_CONNECTED', 'client closed'));
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        resolve: () => {
-          this.clock.clearTimeout(timer);
-          resolve();
-        },
-        reject: (err: Error) => {
-          this.clock.clearTimeout(timer);
-          reject(err);
-        },
-      };
-      const timer = this.clock.setTimeout(() => {
-        this.waiters.delete(waiter);
-        const last = this.lastError;
-        // The hub answered, and refused: say so, not "could not reach".
-        if (last instanceof ZHubError && last.code === 'HUB_ERR_RATE_LIMITED') return reject(last);
-        const why = last ? `: ${last.message}` : '';
-        reject(
-          new ZHubError(
-            'HUB_ERR_TIMEOUT',
-            `could not reach the hub at ${this.url} within ${timeoutMs} ms${why}`,
-          ),
-        );
-      }, timeoutMs);
-      this.waiters.add(waiter);
-    });
+    return this.waits.wait(timeoutMs);
   }
 
   /**
@@ -270,15 +255,21 @@ export class HubClient extends EventEmitter<HubClientEvents> {
   private async attempt(): Promise<void> {
     if (this._state === 'closed' || this._state === 'failed') return;
     this._state = 'connecting';
+    // The rest of this turn first: services asked for right after start() (or in the turn of
+    // a disconnect) travel with the login the first frame carries.
+    await new Promise<void>((r) => setImmediate(r));
+    if (this.isStopped()) return;
     let broker: Broker | undefined;
+    let loggingIn: Promise<unknown> | undefined;
     try {
-      const transport = await this.withDeadline(this.connector(this.url), 'connect');
-      if (this.isStopped()) {
-        transport.close(CloseCode.NORMAL, 'daemon closing');
-        return;
-      }
+      // The broker is made before the socket: its first frame (our hello and the login, with
+      // the services held or asked for before the connection was up) travels in the upgrade
+      // request, and the hub answers the login in its first frame. The hub reads the hello
+      // first; a hub that refuses it (another protocol version) fails the handshake, and that
+      // is the error reported.
+      const late = new LateTransport(this.url);
       broker = new Broker({
-        transport,
+        transport: late,
         root: this.root,
         clock: this.clock,
         logger: this.log,
@@ -286,14 +277,11 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       });
       const b = broker;
       broker.onClose((info) => this.onDisconnected(b, info));
-      // The login leaves with our hello, in one frame, without waiting for the hub's: the hub
-      // reads the hello first. A hub that refuses the hello (another protocol version) fails
-      // the handshake, and that is the error reported.
-      const handshake = this.withDeadline(broker.ready, 'handshake');
-      // The services held (or asked for before the connection was up) travel with the login.
+      // Bounded by the broker's own handshake timer (connectTimeoutMs, from now).
+      const handshake = broker.ready;
       const wanted = this.services.wanted();
       const login = (secret: string): Promise<unknown> =>
-        (broker as Broker)
+        b
           .remoteRoot()
           .callRemoteWithOptions<unknown>(
             { timeoutMs: this.limits.connectTimeoutMs },
@@ -310,7 +298,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       // A resumption ticket from the last login spares the hub a scrypt; one it no longer
       // takes (expired, the password changed, another hub's key) falls back to the password.
       const ticket = this.ticket;
-      const loggingIn =
+      loggingIn =
         ticket === undefined
           ? login(this.options.password)
           : login(ticket).catch((err: unknown) => {
@@ -318,6 +306,20 @@ export class HubClient extends EventEmitter<HubClientEvents> {
               this.ticket = undefined;
               return login(this.options.password);
             });
+      broker.flush();
+      const upgradeFrame =
+        this.options.frameInUpgrade === false ? undefined : late.takeUpgradeFrame();
+      const transport = await this.withDeadline(
+        this.connector(this.url, upgradeFrame !== undefined ? { upgradeFrame } : undefined),
+        'connect',
+      );
+      if (this.isStopped()) {
+        transport.close(CloseCode.NORMAL, 'daemon closing');
+        broker.close(CloseCode.NORMAL, 'daemon closing');
+        loggingIn.catch(() => undefined);
+        return;
+      }
+      late.bind(transport, upgradeFrame !== undefined && transport.upgradeFrameTaken === true);
       try {
         await handshake;
       } catch (err) {
@@ -351,6 +353,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
           this.emit('connect', { url: this.url, reconnect });
       });
     } catch (err) {
+      loggingIn?.catch(() => undefined);
       broker?.close(CloseCode.NORMAL, 'login failed');
       this.connectFailed(err as Error);
     }
@@ -507,12 +510,7 @@ export class HubClient extends EventEmitter<HubClientEvents> {
   }
 
   private settleWaiters(err?: Error): void {
-    const waiters = [...this.waiters];
-    this.waiters.clear();
-    for (const w of waiters) {
-      if (err) w.reject(err);
-      else w.resolve();
-    }
+    this.waits.settle(err);
   }
 }
 

@@ -10,7 +10,7 @@ export { ServiceProxy } from './service-proxy.js';
 export { serviceHandle } from './service-handle.js';
 export type { HandleOptions, ServiceHandle } from './service-handle.js';
 export { wsConnector } from './ws-connect.js';
-export type { ClientTls, Connector } from './ws-connect.js';
+export type { ClientTls, ConnectOptions, Connector } from './ws-connect.js';
 export { Spool } from './spool/spool.js';
 export type { SpoolEntry, SpoolOptions, SpoolStats, Stream } from './spool/spool.js';
 export { DEFAULT_SENDER, SpoolSender } from './spool/spool-sender.js';

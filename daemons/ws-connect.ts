@@ -1,9 +1,23 @@
 import { WebSocket } from 'ws';
 import type { Transport } from '../shared/index.js';
-import { WsTransport, ZHubError } from '../shared/index.js';
+import {
+  UPGRADE_FRAME_HEADER,
+  UPGRADE_FRAME_TAKEN,
+  WsTransport,
+  ZHubError,
+} from '../shared/index.js';
+
+/** What the client gives a connector besides the URL. */
+export interface ConnectOptions {
+  /**
+   * The client's first frame (hello and login), to carry in the upgrade request; a connector
+   * that cannot ignores it, and the transport's `upgradeFrameTaken` says whether the hub took it.
+   */
+  upgradeFrame?: string;
+}
 
 /** Opens a transport to `url`. Injected into the hub client so tests can use memory pairs. */
-export type Connector = (url: string) => Promise<Transport>;
+export type Connector = (url: string, options?: ConnectOptions) => Promise<Transport>;
 
 /** How a client verifies a `wss://` hub and, for mTLS, proves itself (PEM). */
 export interface ClientTls {
@@ -25,11 +39,13 @@ export function wsConnector(options: {
   localAddress?: string;
   tls?: ClientTls;
 }): Connector {
-  return (url) =>
+  return (url, connect) =>
     new Promise((resolve, reject) => {
       let ws: WebSocket;
+      const frame = connect?.upgradeFrame;
       try {
         ws = new WebSocket(url, {
+          ...(frame !== undefined ? { headers: { [UPGRADE_FRAME_HEADER]: frame } } : {}),
           maxPayload: options.maxFrameBytes,
           perMessageDeflate: false,
           handshakeTimeout: options.handshakeTimeoutMs,
@@ -53,9 +69,14 @@ export function wsConnector(options: {
           }),
         );
       };
+      // ws emits 'upgrade' (the 101's head) just before 'open'.
+      let taken = false;
+      const onUpgrade = (res: { headers: Record<string, unknown> }): void => {
+        taken = frame !== undefined && res.headers[UPGRADE_FRAME_HEADER] === UPGRADE_FRAME_TAKEN;
+      };
       const onOpen = (): void => {
         cleanup();
-        resolve(new WsTransport(ws, url));
+        resolve(new WsTransport(ws, url, { upgradeFrameTaken: taken }));
       };
       const onResponse = (_req: unknown, res: { statusCode?: number }): void => {
         cleanup();
@@ -70,12 +91,14 @@ export function wsConnector(options: {
       const cleanup = (): void => {
         ws.off('error', onError);
         ws.off('open', onOpen);
+        ws.off('upgrade', onUpgrade);
         ws.off('unexpected-response', onResponse);
         // Later errors are reported through close by WsTransport.
         ws.on('error', () => undefined);
       };
       ws.once('error', onError);
       ws.once('open', onOpen);
+      if (frame !== undefined) ws.once('upgrade', onUpgrade);
       ws.once('unexpected-response', onResponse);
     });
 }

@@ -10,6 +10,8 @@ import {
   DEFAULT_RPC_LIMITS,
   PROTOCOL_VERSION,
   silentLogger,
+  UPGRADE_FRAME_HEADER,
+  UPGRADE_FRAME_TAKEN,
   WsTransport,
 } from '../shared/index.js';
 import { USERS_FILE, UserStore, type UserChanges } from './auth/users-file.js';
@@ -238,10 +240,21 @@ export async function buildHubServer(options: HubServerOptions = {}): Promise<ZH
       },
     },
     (socket, req) => {
-      // req.ip: the socket's address, or the client's from a trusted proxy (trustProxy).
-      hub.accept(new WsTransport(socket, req.ip || (req.socket.remoteAddress ?? 'unknown')));
+      // req.ip: the socket's address, or the client's from a trusted proxy (trustProxy). The
+      // client's first frame may have come in the upgrade: read first, checked as any frame.
+      const first = req.headers[UPGRADE_FRAME_HEADER];
+      hub.accept(
+        new WsTransport(socket, req.ip || (req.socket.remoteAddress ?? 'unknown'), {
+          upgradeFrame: typeof first === 'string' ? first : undefined,
+        }),
+      );
     },
   );
+  // The 101 says the first frame was taken: the client does not send it again.
+  app.websocketServer.on('headers', (headers: string[], req: IncomingMessage) => {
+    if (typeof req.headers[UPGRADE_FRAME_HEADER] === 'string')
+      headers.push(`X-Zhub-Frame: ${UPGRADE_FRAME_TAKEN}`);
+  });
   admitUpgrades(app, hub, options.trustProxy);
   hub.security.tls = tls !== undefined;
   hub.security.clientCerts =

@@ -136,4 +136,11 @@ export type { ErrorRecord } from './rpc/error-record.js';
 export { CloseCode, LOGIN_SERVICES_MAX, Op, PROTOCOL_VERSION } from './rpc/protocol.js';
 export type { Transport, TransportHandlers } from './rpc/transport.js';
 export { WsTransport } from './rpc/ws-transport.js';
+export {
+  headerSafeFrame,
+  LateTransport,
+  UPGRADE_FRAME_HEADER,
+  UPGRADE_FRAME_MAX_CHARS,
+  UPGRADE_FRAME_TAKEN,
+} from './rpc/late-transport.js';
 export { exceedsDepth } from './rpc/frame-reader.js';

@@ -157,10 +157,6 @@ export class Broker implements RefOwnerLink, RefContext {
     });
     // Nobody is obliged to await `ready`; its failure is also reported through onClose.
     this.ready.catch(() => undefined);
-    this.transport.attach({
-      message: (data, isBinary) => this.onFrame(data, isBinary),
-      close: (code, reason) => this.onTransportClose(code, reason),
-    });
     this.helloDue = opts.helloAfterPeer === true;
     if (!this.helloDue) this.enqueue(HELLO_TEXT);
     this.handshakeTimer = this.clock.setTimeout(() => {
@@ -173,6 +169,12 @@ export class Broker implements RefOwnerLink, RefContext {
         );
       }
     }, this.limits.handshakeTimeoutMs);
+    // Last: a transport may hand over frames it holds at once (one from the upgrade request,
+    // or frames that came before the broker), and they find the broker whole.
+    this.transport.attach({
+      message: (data, isBinary) => this.onFrame(data, isBinary),
+      close: (code, reason) => this.onTransportClose(code, reason),
+    });
   }
 
   get closed(): boolean {
@@ -196,6 +198,11 @@ export class Broker implements RefOwnerLink, RefContext {
   /** The peer's root object. */
   remoteRoot(): RemoteReference {
     return this.refs.peerRoot(() => new RemoteReference(this, 0));
+  }
+
+  /** Sends what is queued now, rather than at the end of the turn (the first frame is made so). */
+  flush(): void {
+    this.writer.flushNow();
   }
 
   /** Runs `cb` once when the connection ends (at once if it already has). */

@@ -24,4 +24,9 @@ export interface Transport {
   /** Address of the peer, for logs and rate limits. */
   readonly remoteAddress: string;
   attach(handlers: TransportHandlers): void;
+  /**
+   * A client's transport: the hub read the first frame from the upgrade request (see
+   * late-transport.ts), so it is not to be sent again. Absent: it was not.
+   */
+  readonly upgradeFrameTaken?: boolean;
 }

@@ -10,6 +10,11 @@ interface WsInternals {
   _sender?: { _queue?: unknown[]; _state?: number };
 }
 
+function sameText(data: Buffer | ArrayBuffer | Buffer[], text: string): boolean {
+  if (!Buffer.isBuffer(data)) return false;
+  return data.length === Buffer.byteLength(text) && data.toString() === text;
+}
+
 /** Close reasons are limited to 123 bytes by RFC 6455. */
 function clampReason(reason: string): string {
   return Buffer.byteLength(reason) <= 123
@@ -30,13 +35,33 @@ export class WsTransport implements Transport {
 
   /** A server's socket (ws's own flag): its frames go unmasked, written whole (see send). */
   private readonly server: boolean;
+  /** The hub's side: the frame the upgrade request carried, read before the socket's. */
+  private upgradeFrame: string | undefined;
+  /** The same text as the socket's first message is the client sending it again: dropped. */
+  private repeatOfUpgrade: string | undefined;
+  readonly upgradeFrameTaken: boolean | undefined;
 
   constructor(
     private readonly ws: WebSocket,
     readonly remoteAddress: string,
+    opts: {
+      /** The hub's side: the first frame, from the upgrade request's header. */
+      upgradeFrame?: string | undefined;
+      /** The client's side: the hub said it took the first frame from the upgrade. */
+      upgradeFrameTaken?: boolean;
+    } = {},
   ) {
     this.server = (ws as unknown as { _isServer?: unknown })._isServer === true;
+    this.upgradeFrame = opts.upgradeFrame;
+    this.repeatOfUpgrade = opts.upgradeFrame;
+    this.upgradeFrameTaken = opts.upgradeFrameTaken;
     ws.on('message', (data, isBinary) => {
+      if (this.repeatOfUpgrade !== undefined) {
+        // A proxy that dropped the hub's "taken" answer: the client sent its first frame again.
+        const repeat = this.repeatOfUpgrade;
+        this.repeatOfUpgrade = undefined;
+        if (!isBinary && sameText(data, repeat)) return;
+      }
       if (this.handlers) this.handlers.message(data, isBinary);
       else if (this.early.length < 16) this.early.push([data, isBinary]);
       else ws.terminate(); // a peer flooding before we are ready is not a peer we want
@@ -52,6 +77,9 @@ export class WsTransport implements Transport {
 
   attach(handlers: TransportHandlers): void {
     this.handlers = handlers;
+    const first = this.upgradeFrame;
+    this.upgradeFrame = undefined;
+    if (first !== undefined) handlers.message(first, false);
     const early = this.early;
     this.early = [];
     for (const [data, isBinary] of early) handlers.message(data, isBinary);
