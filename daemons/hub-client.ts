@@ -306,6 +306,9 @@ export class HubClient extends EventEmitter<HubClientEvents> {
               this.ticket = undefined;
               return login(this.options.password);
             });
+      // Awaited once connected; until then a failure (the connect's, or the broker's
+      // handshake timer) is reported by what fails first.
+      loggingIn.catch(() => undefined);
       broker.flush();
       const upgradeFrame =
         this.options.frameInUpgrade === false ? undefined : late.takeUpgradeFrame();

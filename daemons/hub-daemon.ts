@@ -54,6 +54,8 @@ export interface HubDaemonOptions {
   /** For a `wss://` hub: the CA to verify it with, and a client certificate (mTLS). */
   tls?: ClientTls;
   limits?: Partial<ClientLimits>;
+  /** Send the first frame in the upgrade request (default true; see HubClientOptions). */
+  frameInUpgrade?: boolean;
   random?: () => number;
 }
 
@@ -119,6 +121,7 @@ export class HubDaemon extends Referenceable {
       ...(opts.tls ? { tls: opts.tls } : {}),
       ...(opts.limits ? { limits: opts.limits } : {}),
       ...(opts.random ? { random: opts.random } : {}),
+      ...(opts.frameInUpgrade !== undefined ? { frameInUpgrade: opts.frameInUpgrade } : {}),
     });
     this.client.on('connect', ({ reconnect }) => void this.connected(reconnect));
     this.client.on('disconnect', () => {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { HubClient } from '../../daemons/index.js';
 import { PROTOCOL_VERSION } from '../../shared/index.js';
+import { ManualClock } from '../support/manual-clock.js';
 
 describe('HubClient handshake', () => {
   let wss: WebSocketServer | undefined;
@@ -20,7 +21,9 @@ describe('HubClient handshake', () => {
     wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     wss.on('connection', (ws) => {
       ws.send(JSON.stringify([[0, version, {}]]));
-      ws.on('message', (data) => frames.push(JSON.parse((data as Buffer).toString()) as unknown[][]));
+      ws.on('message', (data) =>
+        frames.push(JSON.parse((data as Buffer).toString()) as unknown[][]),
+      );
     });
     await new Promise((r) => wss?.once('listening', r));
     return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, frames };
@@ -44,5 +47,44 @@ describe('HubClient handshake', () => {
       code: 'HUB_ERR_PROTOCOL_VERSION',
     });
     expect(client.state).toBe('failed');
+  });
+});
+
+describe('HubClient connecting', () => {
+  it('a connect that hangs past the deadline fails the attempt, and rejects nothing unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    const clock = new ManualClock();
+    const client = new HubClient({
+      url: 'ws://127.0.0.1:9/hub',
+      username: 'u',
+      password: 'p',
+      clock,
+      reconnect: false,
+      limits: { connectTimeoutMs: 1_000 },
+      rpcLimits: { handshakeTimeoutMs: 500 },
+      // A black hole: the connection never opens. The broker (made before the socket, its
+      // login queued) times out its handshake while the connect is still pending.
+      connector: () => new Promise(() => undefined),
+    });
+    try {
+      client.start();
+      const connected = client.whenConnected(5_000);
+      connected.catch(() => undefined);
+      await new Promise((r) => setImmediate(r));
+      clock.advance(500); // the broker gives up on the hello: its pending login fails
+      await new Promise((r) => setTimeout(r, 20));
+      clock.advance(500); // the connect's own deadline
+      await expect(connected).rejects.toMatchObject({ code: 'HUB_ERR_TIMEOUT' });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+      expect(client.state).toBe('closed');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      client.close();
+    }
   });
 });
