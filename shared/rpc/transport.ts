@@ -28,5 +28,5 @@ export interface Transport {
    * A client's transport: the hub read the first frame from the upgrade request (see
    * late-transport.ts), so it is not to be sent again. Absent: it was not.
    */
-  readonly upgradeFrameTaken?: boolean;
+  readonly upgradeFrameTaken?: boolean | undefined;
 }
