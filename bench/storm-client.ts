@@ -50,6 +50,7 @@ process.once('message', (m: { creds?: { user: string; secret: string }[]; n?: nu
           });
     const cpu0 = process.cpuUsage();
     const started = performance.now();
+    const hr0 = process.hrtime.bigint();
     let next = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -59,6 +60,11 @@ process.once('message', (m: { creds?: { user: string; secret: string }[]; n?: nu
     const ms = performance.now() - started;
     const cpu = process.cpuUsage(cpu0);
     const cpuUs = (cpu.user + cpu.system) / Math.max(1, jobs.length);
+    // Profiling: the storm's window on the profile's clock (µs), to read it alone.
+    if (process.env.BENCH_CPU_PROF)
+      process.stderr.write(
+        `storm-client ${process.pid} ${mode}: window ${hr0 / 1000n}-${process.hrtime.bigint() / 1000n} µs\n`,
+      );
     process.send?.({ result: { ms, n: jobs.length, tickets, cpuUs } });
     // Its connections stay open until the bench has taken the storm's figures.
     process.once('message', () => {
