@@ -1,5 +1,6 @@
 import { Referenceable } from './referenceable.js';
 import { RemoteReference } from './remote-reference.js';
+import type { RefContext } from './value-codec.js';
 
 // Values that are plain JSON but for references anywhere inside them (a login's answer with
 // its avatar and services, getService's arguments with a listener): superjson's encoding of
@@ -9,12 +10,6 @@ import { RemoteReference } from './remote-reference.js';
 
 /** The annotation superjson writes for one reference (the custom transformer 'r'). */
 export const REF_ANNOTATION = [['custom', 'r']] as const;
-
-/** What turns references into ids and back (the connection). */
-export interface RefSerializer {
-  serializeRef(value: Referenceable | RemoteReference): [number, number];
-  deserializeRef(marker: unknown): unknown;
-}
 
 const isRef = (v: unknown): v is Referenceable | RemoteReference =>
   v instanceof Referenceable || v instanceof RemoteReference;
@@ -33,7 +28,7 @@ function escapeKey(key: string): string {
  */
 export function encodeRefPaths(
   value: unknown,
-  refs: RefSerializer,
+  refs: RefContext,
 ): { json: unknown; meta: unknown } | undefined {
   if (isRef(value))
     return { json: refs.serializeRef(value), meta: { values: REF_ANNOTATION, v: 1 } };
@@ -49,7 +44,7 @@ const GIVE_UP = Symbol('give up');
 interface EncodeState {
   found: boolean;
   values: Record<string, typeof REF_ANNOTATION>;
-  refs: RefSerializer;
+  refs: RefContext;
   /** superjson writes an object met twice as a referential equality: left to it. */
   seen: Set<object>;
 }
@@ -107,7 +102,7 @@ function copy(v: unknown, path: string | undefined, state: EncodeState): unknown
 export function decodeRefPaths(
   json: unknown,
   meta: unknown,
-  refs: RefSerializer,
+  refs: RefContext,
 ): { value: unknown } | undefined {
   const m = meta as { values?: unknown; v?: unknown; referentialEqualities?: unknown };
   if (m.referentialEqualities !== undefined) return undefined;

@@ -79,8 +79,7 @@ export function decodeValue(json: unknown, meta: unknown, refs: RefContext): unk
   try {
     direct = decodeRefPaths(json, meta, refs);
   } catch (err) {
-    if (err instanceof ZHubError) throw err;
-    throw new ZHubError('HUB_ERR_BAD_MESSAGE', `undecodable value: ${(err as Error).message}`);
+    throw undecodable(err);
   }
   if (direct !== undefined) return direct.value;
   const tags = new Set<string>();
@@ -105,11 +104,16 @@ export function decodeBySuperjson(json: unknown, meta: unknown, refs: RefContext
   try {
     return codec.deserialize({ json: json as never, meta: meta as never }, { inPlace: true });
   } catch (err) {
-    if (err instanceof ZHubError) throw err;
-    throw new ZHubError('HUB_ERR_BAD_MESSAGE', `undecodable value: ${(err as Error).message}`);
+    throw undecodable(err);
   } finally {
     current = undefined;
   }
+}
+
+/** A ZHubError as it is; anything else a decoder threw, as HUB_ERR_BAD_MESSAGE. */
+function undecodable(err: unknown): ZHubError {
+  if (err instanceof ZHubError) return err;
+  return new ZHubError('HUB_ERR_BAD_MESSAGE', `undecodable value: ${(err as Error).message}`);
 }
 
 function collectClassTags(node: unknown, out: Set<string>, depth: number): void {
