@@ -24,6 +24,7 @@ import { registerUiRoutes } from './http/ui-routes.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { Hub, type HubCoreOptions } from './hub.js';
 import { ServiceWatch } from './service-watch.js';
+import { UpgradePacer } from './upgrade-pacer.js';
 import type { ServiceClass } from './hub-service.js';
 
 export interface HubServerOptions extends Partial<HubCoreOptions> {
@@ -95,10 +96,27 @@ const REFUSALS = {
   pending: 'too many connections from this address waiting to log in',
 } as const;
 
+const PACER_REFUSALS = {
+  full: 'hub busy: too many connections waiting to be taken',
+  waited: 'hub busy: the connection waited too long to be taken',
+} as const;
+
+/** Answers an upgrade with an HTTP error and closes the socket. */
+function refuseUpgrade(socket: Duplex, status: string, why: string): void {
+  const body = JSON.stringify({ error: why });
+  socket.on('error', () => undefined);
+  socket.end(
+    `HTTP/1.1 ${status}\r\nRetry-After: 1\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 /**
  * Per-address admission of upgrades (rate, connections not yet logged in), decided on the raw
  * `upgrade` event before fastify routes the request: under a flood a refusal costs one short
- * write and a close, so the daemons already connected keep their throughput.
+ * write and a close, so the daemons already connected keep their throughput. Admitted upgrades
+ * are then paced, one per turn of the event loop (UpgradePacer): a reconnect storm neither
+ * stalls the loop nor holds up the calls of the daemons already connected.
  */
 function admitUpgrades(
   app: FastifyInstance,
@@ -118,18 +136,26 @@ function admitUpgrades(
     }
     return req.socket.remoteAddress ?? 'unknown';
   };
+  // Waiting upgrades count as their address's connections not logged in (maxPendingLogins).
+  const pacer = new UpgradePacer({
+    clock: hub.clock,
+    maxQueued: hub.limits.maxQueuedUpgrades,
+    maxWaitMs: hub.limits.upgradeQueueTimeoutMs,
+    take: (req, socket, head) => {
+      for (const h of handlers) h.call(server, req, socket, head);
+    },
+    refuse: (socket, why) => refuseUpgrade(socket, '503 Service Unavailable', PACER_REFUSALS[why]),
+    queued: (req) => hub.upgrades.opened(addressOf(req)),
+    left: (req) => hub.upgrades.settled(addressOf(req)),
+  });
+  hub.upgradeQueue = pacer;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = hub.upgrades.admit(addressOf(req));
     if (refusal !== undefined) {
-      const body = JSON.stringify({ error: REFUSALS[refusal] });
-      socket.on('error', () => undefined);
-      socket.end(
-        `HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Type: application/json\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
+      refuseUpgrade(socket, '429 Too Many Requests', REFUSALS[refusal]);
       return;
     }
-    for (const h of handlers) h.call(server, req, socket, head);
+    pacer.offer(req, socket, head);
   });
 }
 

@@ -18,7 +18,12 @@ export interface LiveFigures {
   /** Connections logged in. */
   daemons: () => number;
   connections: () => number;
+  /** Upgrades waiting for their turn, and those refused so far, by reason. */
+  upgrades: () => { waiting: number; refused: Record<UpgradeRefusal, number> };
 }
+
+/** Why an upgrade was refused: its address's rate or its connections not logged in (429), the queue full or waited too long (503). */
+export type UpgradeRefusal = 'rate' | 'pending' | 'full' | 'waited';
 
 interface MethodCounts {
   calls: number;
@@ -159,6 +164,24 @@ export class HubMetrics {
       registers: [this.registry],
       collect() {
         this.set(gauges.daemons());
+      },
+    });
+    new Gauge({
+      name: 'zhub_upgrades_waiting',
+      help: 'Admitted WebSocket upgrades waiting for their turn (one is taken per turn of the event loop).',
+      registers: [this.registry],
+      collect() {
+        this.set(gauges.upgrades().waiting);
+      },
+    });
+    new Gauge({
+      name: 'zhub_upgrades_refused_total',
+      help: 'WebSocket upgrades refused, by reason: rate and pending (429, per address), full and waited (503, the queue).',
+      labelNames: ['reason'],
+      registers: [this.registry],
+      collect() {
+        for (const [reason, n] of Object.entries(gauges.upgrades().refused))
+          this.set({ reason }, n);
       },
     });
     new Gauge({

@@ -34,6 +34,8 @@ import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { LaneRoutes } from './lanes/lane-routes.js';
 import { WorkerLanes, type LanesOptions, type LanesStatus } from './lanes/worker-lanes.js';
+import type { UpgradePacer } from './upgrade-pacer.js';
+import type { UpgradeRefusal } from './hub-metrics.js';
 
 export interface HubCoreOptions {
   users: UserStore;
@@ -93,6 +95,8 @@ export class Hub implements LoginAuthority, ServiceBroker {
   readonly limiter: LoginGuard;
   /** Upgrade rate and not-yet-logged-in connections per address. */
   readonly upgrades: UpgradeLimiter;
+  /** The queue of admitted upgrades waiting for their turn (set by the server that feeds it). */
+  upgradeQueue: { readonly waiting: number; readonly stats: UpgradePacer['stats'] } | undefined;
   private readonly loginTimers = new Map<Session, TimerHandle>();
   private readonly daemonLogin: DaemonLogin;
   private readonly usersChanged = new Set<(changes: UserChanges) => void>();
@@ -126,6 +130,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
         inFlight: () => [...this.sessions].reduce((n, s) => n + s.broker.inFlight, 0),
         daemons: () => [...this.sessions].filter((s) => s.loggedIn).length,
         connections: () => this.sessions.size,
+        upgrades: () => this.upgradeFigures(),
       },
     );
     this.fleet = new FleetRecord(store.fleet, this.name, this.clock, this.log);
@@ -179,6 +184,20 @@ export class Hub implements LoginAuthority, ServiceBroker {
   /** Registers a service class (name: its static `serviceName`, else the class name). */
   registerService(Class: ServiceClass, name?: string): string {
     return this.registry.register(Class, name);
+  }
+
+  /** Upgrades waiting for their turn, and those refused so far by reason (metrics, status). */
+  upgradeFigures(): { waiting: number; refused: Record<UpgradeRefusal, number> } {
+    const q = this.upgradeQueue;
+    return {
+      waiting: q?.waiting ?? 0,
+      refused: {
+        rate: this.upgrades.stats.refusedRate,
+        pending: this.upgrades.stats.refusedPending,
+        full: q?.stats.refusedFull ?? 0,
+        waited: q?.stats.refusedWaited ?? 0,
+      },
+    };
   }
 
   /** True when another connection may be accepted. */

@@ -54,6 +54,13 @@ export interface HubLimits {
   upgradesPerSecondPerAddress: number;
   /** Connections from one address that have not logged in yet; further upgrades refused with 429. */
   maxPendingLoginsPerAddress: number;
+  /**
+   * Admitted upgrades waiting for their turn (the hub takes one per turn of its event loop, so
+   * a reconnect storm does not stall it); further upgrades refused with 503.
+   */
+  maxQueuedUpgrades: number;
+  /** An upgrade that waited longer than this for its turn is refused with 503 instead. */
+  upgradeQueueTimeoutMs: number;
   /** Time a client has to send its complete HTTP request headers (slowloris, silent sockets). */
   headersTimeoutMs: number;
 }
@@ -68,6 +75,8 @@ export const DEFAULT_HUB_LIMITS: Readonly<HubLimits> = Object.freeze({
   maxConnections: 10_000,
   upgradesPerSecondPerAddress: 200,
   maxPendingLoginsPerAddress: 64,
+  maxQueuedUpgrades: 2_000,
+  upgradeQueueTimeoutMs: 5_000,
   headersTimeoutMs: 10_000,
 });
 

@@ -94,6 +94,8 @@ export async function hubStatus(
   return {
     now,
     connections: hub.sessions.size,
+    /** Upgrades waiting for their turn, and refused so far (429 per address, 503 queue). */
+    upgrades: hub.upgradeFigures(),
     daemonsTotal: daemons.length,
     daemonsConnected: live.length + elsewhere.filter((d) => d.connected).length,
     hub: hub.name,

@@ -41,6 +41,48 @@ function rawSocket(url: string, write: (s: Socket) => void): Promise<string> {
   });
 }
 
+/**
+ * `n` TCP sockets to the hub, all connected (and accepted) first, then an upgrade request
+ * written on each in one turn, so that they reach the hub together; resolves with the head of
+ * each one's answer, the sockets left open for `close()`.
+ */
+async function upgradeBurst(
+  url: string,
+  n: number,
+): Promise<{ answers: string[]; close: () => void }> {
+  const { port } = new URL(url.replace(/^ws/, 'http'));
+  const sockets = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const s = connect(Number(port), '127.0.0.1', () => resolve(s));
+          s.once('error', reject);
+        }),
+    ),
+  );
+  // Until the hub has accepted them all and reads them: the requests then reach it in one turn.
+  await new Promise((r) => setTimeout(r, 300));
+  const answers = sockets.map(
+    (s) =>
+      new Promise<string>((resolve) => {
+        let got = '';
+        s.on('data', (d: Buffer) => {
+          got += d.toString('latin1');
+          if (got.includes('\r\n\r\n')) resolve(got);
+        });
+        s.on('close', () => resolve(got));
+        s.on('error', () => undefined);
+      }),
+  );
+  for (const s of sockets)
+    s.write(
+      'GET /hub HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+  return { answers: await Promise.all(answers), close: () => sockets.forEach((s) => s.destroy()) };
+}
+
 describe('connection abuse', () => {
   let stop: (() => Promise<void>) | undefined;
   afterEach(async () => {
@@ -78,6 +120,52 @@ describe('connection abuse', () => {
     expect((await upgrade(hub.url)).status).toBe(101);
     for (const t of idle) t.ws.terminate();
     daemon.close();
+  });
+
+  it('paces a burst of upgrades: every one taken, the waiting ones counted as not logged in', async () => {
+    const hub = await startHub({ limits: { maxPendingLoginsPerAddress: 1_000 } });
+    stop = hub.close;
+    const burst = await upgradeBurst(hub.url, 150);
+    expect(burst.answers.every((a) => a.startsWith('HTTP/1.1 101'))).toBe(true);
+    const queue = hub.zhub.hub.upgradeQueue;
+    expect(queue?.waiting).toBe(0);
+    expect(queue?.stats.refusedFull).toBe(0);
+    expect(queue?.stats.queuedMax).toBeGreaterThan(0);
+    // Each is one connection waiting to log in, counted once whether it waited or not.
+    await until(() => hub.zhub.hub.upgrades.pendingFrom('127.0.0.1') === 150);
+    burst.close();
+    await until(() => hub.zhub.hub.upgrades.pendingFrom('127.0.0.1') === 0);
+  });
+
+  it('refuses upgrades past the queue bound with 503 (hub busy)', async () => {
+    const hub = await startHub({
+      limits: { maxQueuedUpgrades: 2, maxPendingLoginsPerAddress: 1_000 },
+    });
+    stop = hub.close;
+    const burst = await upgradeBurst(hub.url, 60);
+    const busy = burst.answers.filter((a) => a.startsWith('HTTP/1.1 503'));
+    expect(busy.length).toBeGreaterThan(0);
+    for (const a of busy) expect(a).toContain('hub busy');
+    for (const a of burst.answers) expect(a).toMatch(/^HTTP\/1.1 (101|503)/);
+    expect(hub.zhub.hub.upgradeQueue?.stats.refusedFull).toBe(busy.length);
+    expect(hub.zhub.hub.upgradeQueue?.stats.queuedMax).toBe(2);
+    // Operators see them: the metric and the status page's figures.
+    const base = hub.url.replace(/^ws/, 'http').replace(/\/hub$/, '');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain(`zhub_upgrades_refused_total{reason="full"} ${busy.length}`);
+    expect(metrics).toMatch(/zhub_upgrades_waiting \d+/);
+    expect(hub.zhub.hub.upgradeFigures().refused.full).toBe(busy.length);
+    burst.close();
+  });
+
+  it('counts waiting upgrades against the per-address cap of connections not logged in', async () => {
+    const hub = await startHub({ limits: { maxPendingLoginsPerAddress: 20 } });
+    stop = hub.close;
+    const burst = await upgradeBurst(hub.url, 60);
+    const status = (a: string): string => a.slice(9, 12);
+    expect(burst.answers.filter((a) => status(a) === '101')).toHaveLength(20);
+    expect(burst.answers.filter((a) => status(a) === '429')).toHaveLength(40);
+    burst.close();
   });
 
   it('closes slowloris upgrades and silent sockets once the header timeout passes', async () => {
