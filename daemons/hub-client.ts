@@ -276,7 +276,8 @@ export class HubClient extends EventEmitter<HubClientEvents> {
         limits: { handshakeTimeoutMs: this.limits.connectTimeoutMs, ...this.options.rpcLimits },
       });
       const b = broker;
-      broker.onClose((info) => this.onDisconnected(b, info));
+      // Made apart: a closure of this scope would hold all of the attempt for the connection.
+      broker.onClose(this.disconnectHandler(broker));
       // Bounded by the broker's own handshake timer (connectTimeoutMs, from now).
       const handshake = broker.ready;
       const wanted = this.services.wanted();
@@ -405,6 +406,10 @@ export class HubClient extends EventEmitter<HubClientEvents> {
       return;
     }
     this.scheduleRetry(err);
+  }
+
+  private disconnectHandler(broker: Broker): (info: CloseInfo) => void {
+    return (info) => this.onDisconnected(broker, info);
   }
 
   private onDisconnected(broker: Broker, info: CloseInfo): void {

@@ -39,22 +39,26 @@ export function wsConnector(options: {
   localAddress?: string;
   tls?: ClientTls;
 }): Connector {
+  // Made once per connector (ws copies its options): a storm of start-ups makes no copies.
+  const base = {
+    maxPayload: options.maxFrameBytes,
+    perMessageDeflate: false,
+    handshakeTimeout: options.handshakeTimeoutMs,
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    ...(options.tls?.ca ? { ca: options.tls.ca } : {}),
+    ...(options.tls?.cert ? { cert: options.tls.cert } : {}),
+    ...(options.tls?.key ? { key: options.tls.key } : {}),
+    rejectUnauthorized: true,
+  };
   return (url, connect) =>
     new Promise((resolve, reject) => {
       let ws: WebSocket;
       const frame = connect?.upgradeFrame;
       try {
-        ws = new WebSocket(url, {
-          ...(frame !== undefined ? { headers: { [UPGRADE_FRAME_HEADER]: frame } } : {}),
-          maxPayload: options.maxFrameBytes,
-          perMessageDeflate: false,
-          handshakeTimeout: options.handshakeTimeoutMs,
-          ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-          ...(options.tls?.ca ? { ca: options.tls.ca } : {}),
-          ...(options.tls?.cert ? { cert: options.tls.cert } : {}),
-          ...(options.tls?.key ? { key: options.tls.key } : {}),
-          rejectUnauthorized: true,
-        });
+        ws = new WebSocket(
+          url,
+          frame !== undefined ? { ...base, headers: { [UPGRADE_FRAME_HEADER]: frame } } : base,
+        );
       } catch (err) {
         reject(
           new ZHubError('HUB_ERR_CONFIG', `invalid hub URL ${url}: ${(err as Error).message}`),
@@ -93,8 +97,10 @@ export function wsConnector(options: {
         ws.off('open', onOpen);
         ws.off('upgrade', onUpgrade);
         ws.off('unexpected-response', onResponse);
-        // Later errors are reported through close by WsTransport.
-        ws.on('error', () => undefined);
+        // Later errors are reported through close by WsTransport. A function of this module,
+        // not of this scope: a closure here would hold the whole connect attempt for as long
+        // as the socket lives.
+        ws.on('error', ignore);
       };
       ws.once('error', onError);
       ws.once('open', onOpen);
@@ -102,3 +108,5 @@ export function wsConnector(options: {
       ws.once('unexpected-response', onResponse);
     });
 }
+
+function ignore(): void {}

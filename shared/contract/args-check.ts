@@ -22,12 +22,9 @@ function quickTest(schema: Parser): ((v: unknown) => boolean) | undefined {
   const def = (
     schema as { _zod?: { def?: { type?: unknown; checks?: unknown[]; coerce?: unknown } } }
   )._zod?.def;
-  if (
-    def === undefined ||
-    def.coerce === true ||
-    (def.checks !== undefined && def.checks.length > 0)
-  )
-    return undefined;
+  if (def === undefined || def.coerce === true) return undefined;
+  if (def.checks !== undefined && def.checks.length > 0)
+    return def.type === 'string' ? quickLengthTest(def.checks) : undefined;
   switch (def.type) {
     case 'number':
       return (v) => typeof v === 'number' && Number.isFinite(v);
@@ -37,6 +34,25 @@ function quickTest(schema: Parser): ((v: unknown) => boolean) | undefined {
       return (v) => typeof v === 'boolean';
   }
   return undefined;
+}
+
+/**
+ * `z.string().min(a).max(b)` (length checks only): zod counts code points, which lie between
+ * half the UTF-16 length (rounded up) and the length, so a string whose length is within
+ * those bounds either way is accepted here; any other goes to zod for the answer.
+ */
+function quickLengthTest(checks: unknown[]): ((v: unknown) => boolean) | undefined {
+  let min = 0;
+  let max = Infinity;
+  for (const c of checks) {
+    const d = (c as { _zod?: { def?: { check?: unknown; minimum?: unknown; maximum?: unknown } } })
+      ._zod?.def;
+    if (d?.check === 'min_length' && typeof d.minimum === 'number') min = Math.max(min, d.minimum);
+    else if (d?.check === 'max_length' && typeof d.maximum === 'number')
+      max = Math.min(max, d.maximum);
+    else return undefined;
+  }
+  return (v) => typeof v === 'string' && v.length <= max && Math.ceil(v.length / 2) >= min;
 }
 
 function fieldPath(root: string, path: readonly PropertyKey[]): string {

@@ -63,7 +63,8 @@ export class CallDispatcher {
     private readonly stats: { callsServed: number; refusedInFlight: number },
     private readonly caller: unknown,
     private readonly observer: CallObserver | undefined,
-    private readonly log: Logger,
+    /** The connection's logger, made on first use. */
+    private readonly log: () => Logger,
     private readonly invoker: CallInvoker | undefined,
   ) {}
 
@@ -192,7 +193,7 @@ export class CallDispatcher {
   private methodFailed(err: unknown, obj: Referenceable, method: string): void {
     const where = { target: obj.constructor.name, method, peer: this.host.remoteAddress };
     // zhub's own errors are expected conditions; anything else is a bug in the method.
-    if (isExpectedError(err)) this.log.debug({ ...where, code: err.code }, err.message);
-    else this.log.error({ ...where, err }, 'remote method raised an unexpected error');
+    if (isExpectedError(err)) this.log().debug({ ...where, code: err.code }, err.message);
+    else this.log().error({ ...where, err }, 'remote method raised an unexpected error');
   }
 }

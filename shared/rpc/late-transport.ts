@@ -18,10 +18,20 @@ export const UPGRADE_FRAME_MAX_CHARS = 8 * 1024;
  */
 export function headerSafeFrame(frame: string): string | undefined {
   if (frame.length > UPGRADE_FRAME_MAX_CHARS) return undefined;
-  const safe = /^[\x20-\x7e]*$/.test(frame)
+  // A loop, not a regular expression: in a process starting a thousand daemons the expression
+  // ran interpreted most of the time (14 µs a frame against 0.3 µs).
+  const safe = printableAscii(frame)
     ? frame
     : frame.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return safe.length <= UPGRADE_FRAME_MAX_CHARS ? safe : undefined;
+}
+
+function printableAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 /**

@@ -123,6 +123,36 @@ describe('argsCheck', () => {
     }
   });
 
+  it('accepts and refuses exactly what zod does for length-bounded strings, surrogate pairs included', () => {
+    const pieces = ['a', 'é', '😀', '\ud800', '\udc00', ' '];
+    const schemas = [
+      z.string().min(1).max(4),
+      z.string().min(3),
+      z.string().max(3),
+      z.string().min(2).max(2),
+      z.string().min(1).max(100),
+    ];
+    // Every string of up to 6 pieces (each one or two UTF-16 units): 55,987 cases per schema.
+    const strings: string[] = [''];
+    for (let len = 1, last = ['']; len <= 6; len++) {
+      last = last.flatMap((s) => pieces.map((p) => s + p));
+      strings.push(...last);
+    }
+    strings.push('x'.repeat(100), 'x'.repeat(101), '😀'.repeat(50), '😀'.repeat(51));
+    for (const schema of schemas) {
+      const c = argsCheck('f', { args: [schema], result: z.void() });
+      for (const v of strings) {
+        let ok = true;
+        try {
+          c([v]);
+        } catch {
+          ok = false;
+        }
+        if (ok !== schema.safeParse(v).success) expect.fail(`${JSON.stringify(v)}: ours ${ok}`);
+      }
+    }
+  });
+
   it('labels arguments by position when the contract gives no names', () => {
     const c = argsCheck('f', { args: [z.number()], result: z.void() });
     expect(thrown(() => c(['x'])).message).toMatch(/^f\(argument 1\): argument 1: /);
