@@ -1,5 +1,15 @@
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { Transport } from '../shared/index.js';
+import {
+  answerProblem,
+  openSocket,
+  readAnswer,
+  upgradeRequest,
+  upgradeTarget,
+  type UpgradeAnswer,
+  type UpgradeTarget,
+} from './ws-upgrade.js';
 import {
   UPGRADE_FRAME_HEADER,
   UPGRADE_FRAME_TAKEN,
@@ -28,9 +38,30 @@ export interface ClientTls {
   key?: string | Buffer;
 }
 
+/** ws's own bounds for a client's incoming messages (ws 8.23's defaults), besides maxPayload. */
+const WS_CLIENT = {
+  allowSynchronousEvents: true,
+  maxBufferedChunks: 256 * 1024,
+  maxFragments: 16 * 1024,
+  skipUTF8Validation: false,
+} as const;
+
+/** ws's client defaults for the WebSocket itself (ws 8.23's). */
+const WS_CLIENT_SOCKET = { autoPong: true, maxPendingAutoPongs: 60, closeTimeout: 30_000 };
+
+/** What of ws a connector relies on to take over an upgraded socket (checked at each use). */
+interface WsTakeover {
+  _isServer: boolean;
+  _bufferedAmount: number;
+  _redirects: number;
+  setSocket(socket: Socket, head: Buffer, options: Record<string, unknown>): void;
+}
+
 /**
- * The default connector: a `ws` WebSocket, no compression, bounded incoming frames. A `wss://`
- * hub's certificate is always verified (against `tls.ca`, else the system's CAs), never skipped.
+ * The default connector: the opening handshake written by zhub (ws-upgrade.ts: one request,
+ * the 101 read off the socket), then a `ws` WebSocket on that socket for the frames; no
+ * compression, bounded incoming frames. A `wss://` hub's certificate is always verified
+ * (against `tls.ca`, else the system's CAs), never skipped.
  */
 export function wsConnector(options: {
   maxFrameBytes: number;
@@ -39,74 +70,65 @@ export function wsConnector(options: {
   localAddress?: string;
   tls?: ClientTls;
 }): Connector {
-  // Made once per connector (ws copies its options): a storm of start-ups makes no copies.
-  const base = {
-    maxPayload: options.maxFrameBytes,
-    perMessageDeflate: false,
-    handshakeTimeout: options.handshakeTimeoutMs,
+  const socketOptions = {
     ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     ...(options.tls?.ca ? { ca: options.tls.ca } : {}),
     ...(options.tls?.cert ? { cert: options.tls.cert } : {}),
     ...(options.tls?.key ? { key: options.tls.key } : {}),
-    rejectUnauthorized: true,
   };
-  return (url, connect) =>
-    new Promise((resolve, reject) => {
-      let ws: WebSocket;
-      const frame = connect?.upgradeFrame;
-      try {
-        ws = new WebSocket(
-          url,
-          frame !== undefined ? { ...base, headers: { [UPGRADE_FRAME_HEADER]: frame } } : base,
-        );
-      } catch (err) {
-        reject(
-          new ZHubError('HUB_ERR_CONFIG', `invalid hub URL ${url}: ${(err as Error).message}`),
-        );
-        return;
-      }
-      const onError = (err: Error): void => {
-        cleanup();
-        reject(
-          new ZHubError('HUB_ERR_NOT_CONNECTED', `cannot connect to ${url}: ${err.message}`, {
-            cause: err,
-          }),
-        );
-      };
-      // ws emits 'upgrade' (the 101's head) just before 'open'.
-      let taken = false;
-      const onUpgrade = (res: { headers: Record<string, unknown> }): void => {
-        taken = frame !== undefined && res.headers[UPGRADE_FRAME_HEADER] === UPGRADE_FRAME_TAKEN;
-      };
-      const onOpen = (): void => {
-        cleanup();
-        resolve(new WsTransport(ws, url, { upgradeFrameTaken: taken }));
-      };
-      const onResponse = (_req: unknown, res: { statusCode?: number }): void => {
-        cleanup();
-        ws.terminate();
-        reject(
-          new ZHubError(
-            'HUB_ERR_NOT_CONNECTED',
-            `hub at ${url} refused the upgrade (HTTP ${res.statusCode ?? '?'})`,
-          ),
-        );
-      };
-      const cleanup = (): void => {
-        ws.off('error', onError);
-        ws.off('open', onOpen);
-        ws.off('upgrade', onUpgrade);
-        ws.off('unexpected-response', onResponse);
-        // Later errors are reported through close by WsTransport. A function of this module,
-        // not of this scope: a closure here would hold the whole connect attempt for as long
-        // as the socket lives.
-        ws.on('error', ignore);
-      };
-      ws.once('error', onError);
-      ws.once('open', onOpen);
-      if (frame !== undefined) ws.once('upgrade', onUpgrade);
-      ws.once('unexpected-response', onResponse);
+  const wsOptions = { ...WS_CLIENT, maxPayload: options.maxFrameBytes };
+  return async (url, connect) => {
+    let target: UpgradeTarget;
+    try {
+      target = upgradeTarget(url);
+    } catch (err) {
+      throw new ZHubError('HUB_ERR_CONFIG', `invalid hub URL ${url}: ${(err as Error).message}`);
+    }
+    const frame = connect?.upgradeFrame;
+    const request = upgradeRequest(target, frame !== undefined ? { 'X-Zhub-Frame': frame } : {});
+    const socket = openSocket(target, socketOptions);
+    socket.write(request.text, 'latin1');
+    let answer: UpgradeAnswer;
+    let rest: Buffer;
+    try {
+      ({ answer, rest } = await readAnswer(socket, options.handshakeTimeoutMs));
+    } catch (err) {
+      throw new ZHubError(
+        'HUB_ERR_NOT_CONNECTED',
+        `cannot connect to ${url}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (answer.status !== 101) {
+      socket.destroy();
+      throw new ZHubError(
+        'HUB_ERR_NOT_CONNECTED',
+        `hub at ${url} refused the upgrade (HTTP ${answer.status})`,
+      );
+    }
+    const problem = answerProblem(answer, request.accept);
+    if (problem !== undefined) {
+      socket.destroy();
+      throw new ZHubError('HUB_ERR_NOT_CONNECTED', `cannot connect to ${url}: ${problem}`);
+    }
+    // ws made as a server would make it (no URL: no handshake of its own), then told it is
+    // the client (its frames masked, the hub's expected unmasked) and given the socket.
+    const ws = new WebSocket(null as unknown as string, undefined, WS_CLIENT_SOCKET);
+    const takeover = ws as unknown as WsTakeover;
+    if (typeof takeover.setSocket !== 'function' || takeover._isServer !== true) {
+      socket.destroy();
+      throw new ZHubError('HUB_ERR_CONFIG', 'this ws version cannot take an upgraded socket');
+    }
+    takeover._isServer = false;
+    takeover._bufferedAmount = 0;
+    takeover._redirects = 0;
+    takeover.setSocket(socket, rest, wsOptions);
+    socket.resume();
+    return new WsTransport(ws, url, {
+      upgradeFrameTaken:
+        frame !== undefined && answer.headers.get(UPGRADE_FRAME_HEADER) === UPGRADE_FRAME_TAKEN,
     });
+  };
 }
-
-function ignore(): void {}
