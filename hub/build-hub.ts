@@ -1,19 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import cluster from 'node:cluster';
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from '../shared/index.js';
-import {
-  DEFAULT_RPC_LIMITS,
-  PROTOCOL_VERSION,
-  silentLogger,
-  UPGRADE_FRAME_HEADER,
-  UPGRADE_FRAME_TAKEN,
-  WsTransport,
-} from '../shared/index.js';
+import { DEFAULT_RPC_LIMITS, PROTOCOL_VERSION, silentLogger } from '../shared/index.js';
 import { USERS_FILE, UserStore, type UserChanges } from './auth/users-file.js';
 import { UsersWatch } from './auth/users-watch.js';
 import { Tickets } from './auth/tickets.js';
@@ -24,7 +15,7 @@ import { registerUiRoutes } from './http/ui-routes.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { Hub, type HubCoreOptions } from './hub.js';
 import { ServiceWatch } from './service-watch.js';
-import { UpgradePacer } from './upgrade-pacer.js';
+import { serveDaemonUpgrades } from './daemon-endpoint.js';
 import type { ServiceClass } from './hub-service.js';
 
 export interface HubServerOptions extends Partial<HubCoreOptions> {
@@ -89,81 +80,6 @@ export interface ZHub {
 
 function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host.startsWith('127.') || host === 'localhost';
-}
-
-const REFUSALS = {
-  rate: 'too many connection attempts from this address',
-  pending: 'too many connections from this address waiting to log in',
-} as const;
-
-const PACER_REFUSALS = {
-  full: 'hub busy: too many connections waiting to be taken',
-  waited: 'hub busy: the connection waited too long to be taken',
-} as const;
-
-const NOT_ACCEPTING = 'hub not accepting connections';
-
-/** Answers an upgrade with an HTTP error and closes the socket. */
-function refuseUpgrade(socket: Duplex, status: string, why: string, retryAfterS = 1): void {
-  const body = JSON.stringify({ error: why });
-  socket.on('error', () => undefined);
-  socket.end(
-    `HTTP/1.1 ${status}\r\nRetry-After: ${retryAfterS}\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
-/**
- * Per-address admission of upgrades (rate, connections not yet logged in), decided on the raw
- * `upgrade` event before fastify routes the request: under a flood a refusal costs one short
- * write and a close, so the daemons already connected keep their throughput. Admitted upgrades
- * are then paced, one per turn of the event loop (UpgradePacer): a reconnect storm neither
- * stalls the loop nor holds up the calls of the daemons already connected.
- */
-function admitUpgrades(
-  app: FastifyInstance,
-  hub: Hub,
-  trustProxy: HubServerOptions['trustProxy'],
-): void {
-  const server = app.server;
-  const handlers = server.listeners('upgrade') as ((...args: unknown[]) => void)[];
-  server.removeAllListeners('upgrade');
-  // The client's address, as fastify's req.ip gives it to the session: behind a proxy trusted
-  // with `true`, the first X-Forwarded-For address (with a list of proxies, the socket's).
-  const addressOf = (req: IncomingMessage): string => {
-    const forwarded = req.headers['x-forwarded-for'];
-    if (trustProxy === true && typeof forwarded === 'string') {
-      const first = forwarded.split(',')[0]?.trim();
-      if (first) return first;
-    }
-    return req.socket.remoteAddress ?? 'unknown';
-  };
-  // Waiting upgrades count as their address's connections not logged in (maxPendingLogins).
-  const pacer = new UpgradePacer({
-    clock: hub.clock,
-    maxQueued: hub.limits.maxQueuedUpgrades,
-    maxWaitMs: hub.limits.upgradeQueueTimeoutMs,
-    take: (req, socket, head) => {
-      // Refused before the upgrade when full or closing: cheaper than accepting to hang up.
-      if (!hub.accepting) {
-        refuseUpgrade(socket, '503 Service Unavailable', NOT_ACCEPTING, 5);
-        return;
-      }
-      for (const h of handlers) h.call(server, req, socket, head);
-    },
-    refuse: (socket, why) => refuseUpgrade(socket, '503 Service Unavailable', PACER_REFUSALS[why]),
-    queued: (req) => hub.upgrades.opened(addressOf(req)),
-    left: (req) => hub.upgrades.settled(addressOf(req)),
-  });
-  hub.upgradeQueue = pacer;
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refusal = hub.upgrades.admit(addressOf(req));
-    if (refusal !== undefined) {
-      refuseUpgrade(socket, '429 Too Many Requests', REFUSALS[refusal]);
-      return;
-    }
-    pacer.offer(req, socket, head);
-  });
 }
 
 /** The users file of a data directory, as `zhub hub` reads it; none there: no users (said once). */
@@ -258,38 +174,9 @@ export async function buildHubServer(options: HubServerOptions = {}): Promise<ZH
     options: { maxPayload: maxFrameBytes, perMessageDeflate: false },
   });
 
+  // The daemons' endpoint: taken on the raw upgrade, admitted, paced, upgraded by ws.
   const path = options.path ?? '/hub';
-  app.get(
-    path,
-    {
-      websocket: true,
-      // A daemon's connection logs through its session (Broker's logBindings), never through
-      // the request: no pino child per connect (about 20 µs of a hub's login).
-      childLoggerFactory: (logger) => logger,
-    },
-    (socket, req) => {
-      // req.ip: the socket's address, or the client's from a trusted proxy (trustProxy). The
-      // client's first frame may have come in the upgrade: read first, checked as any frame.
-      const first = req.headers[UPGRADE_FRAME_HEADER];
-      hub.accept(
-        new WsTransport(socket, req.ip || (req.socket.remoteAddress ?? 'unknown'), {
-          upgradeFrame: typeof first === 'string' ? first : undefined,
-        }),
-      );
-    },
-  );
-  // The 101 says the first frame was taken: the client does not send it again.
-  // The login it carried is mostly answered in the same turn: the 101 is held (corked) until
-  // the end of the turn so that it leaves with that answer, one write and one segment, and the
-  // client reads both at once. A login that takes longer (scrypt) gets the 101 alone first.
-  app.websocketServer.on('headers', (headers: string[], req: IncomingMessage) => {
-    if (typeof req.headers[UPGRADE_FRAME_HEADER] !== 'string') return;
-    headers.push(`X-Zhub-Frame: ${UPGRADE_FRAME_TAKEN}`);
-    const socket = req.socket;
-    socket.cork();
-    setImmediate(() => socket.uncork());
-  });
-  admitUpgrades(app, hub, options.trustProxy);
+  serveDaemonUpgrades(app, hub, { path, trustProxy: options.trustProxy });
   hub.security.tls = tls !== undefined;
   hub.security.clientCerts =
     tls?.clientCa === undefined ? 'off' : tls.requireClientCert ? 'required' : 'optional';
