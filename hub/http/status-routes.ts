@@ -2,6 +2,7 @@ import { daemonKey } from '../hub-service.js';
 import type { FastifyInstance } from 'fastify';
 import type { Hub } from '../hub.js';
 import type { Session } from '../session.js';
+import type { DepartedDaemon } from '../fleet-record.js';
 
 /**
  * Operator endpoints: `/health` (the process answers), `/ready` (the store commits and the hub
@@ -29,7 +30,7 @@ export async function hubStatus(
 ): Promise<unknown> {
   const now = hub.clock.now();
   const beats = new Map(hub.env.heartbeats.list().map((h) => [h.daemon, h]));
-  const row = (sess: Session, leftAt: number | null) => {
+  const row = (sess: Session | DepartedDaemon, leftAt: number | null) => {
     const beat = beats.get(sess.daemon);
     return {
       daemon: sess.daemon,
@@ -49,8 +50,8 @@ export async function hubStatus(
       /** The last second spool refused under this daemon's name (HUB_ERR_DUPLICATE_DAEMON). */
       duplicate: hub.env.claims.duplicateOf(sess) ?? null,
       instance: sess.instance,
-      callsServed: sess.broker.stats.callsServed,
-      inFlight: sess.broker.inFlight,
+      callsServed: 'broker' in sess ? sess.broker.stats.callsServed : sess.callsServed,
+      inFlight: 'broker' in sess ? sess.broker.inFlight : 0,
     };
   };
   const live = [...hub.sessions].filter((s) => s.loggedIn);

@@ -156,5 +156,9 @@ describe('health, readiness, metrics and status', () => {
       figures: FIGURES,
     });
     expect((body.daemons[0]?.figures as Record<string, unknown>).bogus).toBeUndefined();
+    // Its calls served (the heartbeat and getService) are kept; its connection is not.
+    expect(body.daemons[0]?.callsServed).toBeGreaterThanOrEqual(2);
+    const [kept] = [...hub.zhub.hub.fleet.departed.values()];
+    expect(kept?.session).not.toHaveProperty('broker');
   });
 });
