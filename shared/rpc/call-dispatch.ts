@@ -56,6 +56,10 @@ export class CallDispatcher {
    * sending the answer before it).
    */
   private lastEnd = NaN;
+  /** The last method looked up, and for which object and name. */
+  private lastObj: Referenceable | undefined;
+  private lastName = '';
+  private lastMethod: RemoteMethod | undefined;
 
   constructor(
     private readonly host: DispatchHost,
@@ -99,7 +103,17 @@ export class CallDispatcher {
       );
     }
     const name = m[3];
-    const method = typeof name === 'string' ? remoteMethodsOf(obj)?.get(name) : undefined;
+    // Calls come in runs to one method (a frame of them): the last lookup is kept.
+    let method: RemoteMethod | undefined;
+    if (obj === this.lastObj && name === this.lastName) method = this.lastMethod;
+    else {
+      method = typeof name === 'string' ? remoteMethodsOf(obj)?.get(name) : undefined;
+      if (method !== undefined) {
+        this.lastObj = obj;
+        this.lastName = name as string;
+        this.lastMethod = method;
+      }
+    }
     if (method === undefined) {
       const shown = typeof name === 'string' ? `'${name.slice(0, 100)}'` : `of type ${typeof name}`;
       return host.sendError(
