@@ -55,6 +55,19 @@ export interface BrokerOptions {
   helloAfterPeer?: boolean;
 }
 
+/** Merged limits per given object: a hub's connections share one (not a copy of ~190 bytes each). */
+const mergedLimits = new WeakMap<Partial<RpcLimits>, RpcLimits>();
+
+function limitsOf(given: Partial<RpcLimits> | undefined): RpcLimits {
+  if (given === undefined) return DEFAULT_RPC_LIMITS;
+  let merged = mergedLimits.get(given);
+  if (merged === undefined) {
+    merged = Object.freeze({ ...DEFAULT_RPC_LIMITS, ...given });
+    mergedLimits.set(given, merged);
+  }
+  return merged;
+}
+
 /** The longest a held hello waits for an answer to go with (see helloAfterPeer). */
 const HELLO_HOLD_MS = 1_000;
 
@@ -136,7 +149,7 @@ export class Broker implements RefOwnerLink, RefContext {
     this.clock = opts.clock ?? systemClock;
     this.parentLog = opts.logger ?? silentLogger();
     this.logBindings = opts.logBindings;
-    this.limits = { ...DEFAULT_RPC_LIMITS, ...opts.limits };
+    this.limits = limitsOf(opts.limits);
     this.tracebacks = opts.tracebacks ?? false;
     this.refs = new RefTable(opts.root, this.limits.maxExportedRefs);
     this.writer = new FrameWriter(this.transport, this.limits, this.stats, (queued) =>

@@ -14,8 +14,12 @@ export interface Pending {
  * when a new call's deadline is earlier, or when it fires. With the usual uniform timeout a
  * call costs a Map insert and delete and no timer work, which keeps the hot path cheap.
  */
+/** Read in place of a table not made yet: never written. */
+const NONE: ReadonlyMap<number, Pending> = new Map();
+
 export class PendingCalls {
-  private readonly calls = new Map<number, Pending>();
+  /** Made with the first call (a hub rarely calls its daemons: an empty Map is ~190 bytes). */
+  private table: Map<number, Pending> | undefined;
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
 
@@ -24,19 +28,23 @@ export class PendingCalls {
     private readonly onExpired: (id: number, p: Pending) => void,
   ) {}
 
+  private get calls(): ReadonlyMap<number, Pending> {
+    return this.table ?? NONE;
+  }
+
   get size(): number {
     return this.calls.size;
   }
 
   add(id: number, p: Pending): void {
-    this.calls.set(id, p);
+    (this.table ??= new Map()).set(id, p);
     if (p.deadline < this.timerAt) this.arm(p.deadline);
   }
 
   /** Removes and returns the call, or undefined for an unknown (or already expired) id. */
   take(id: number): Pending | undefined {
     const p = this.calls.get(id);
-    if (p !== undefined) this.calls.delete(id);
+    if (p !== undefined) this.table?.delete(id);
     return p;
   }
 
@@ -44,7 +52,7 @@ export class PendingCalls {
   drain(fn: (p: Pending) => void): void {
     this.disarm();
     const all = [...this.calls.values()];
-    this.calls.clear();
+    this.table?.clear();
     for (const p of all) fn(p);
   }
 
@@ -74,7 +82,7 @@ export class PendingCalls {
       if (p.deadline <= now) expired.push([id, p]);
       else if (p.deadline < next) next = p.deadline;
     }
-    for (const [id] of expired) this.calls.delete(id);
+    for (const [id] of expired) this.table?.delete(id);
     if (next !== Infinity) this.arm(next);
     for (const [id, p] of expired) this.onExpired(id, p);
   }

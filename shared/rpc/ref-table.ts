@@ -2,6 +2,9 @@ import { ZHubError } from '../errors.js';
 import type { Referenceable } from './referenceable.js';
 import type { RemoteReference } from './remote-reference.js';
 
+/** Read in place of a table not made yet: never written. */
+const NO_IMPORTS: ReadonlyMap<number, RemoteReference> = new Map();
+
 /**
  * The references of one connection: the objects this side exports (by id, with how many times
  * each was sent, for PB's reference counting) and the peer's objects it holds. Both are
@@ -10,13 +13,18 @@ import type { RemoteReference } from './remote-reference.js';
 export class RefTable {
   private readonly exportsById = new Map<number, { obj: Referenceable; sent: number }>();
   private readonly exportIds = new Map<Referenceable, number>();
-  private readonly imports = new Map<number, RemoteReference>();
+  /** The peer's objects held: made with the first (a hub holds few daemons' objects). */
+  private importTable: Map<number, RemoteReference> | undefined;
   private nextExportId = 1;
 
   constructor(
     private readonly root: Referenceable | undefined,
     private readonly maxRefs: number,
   ) {}
+
+  private get imports(): ReadonlyMap<number, RemoteReference> {
+    return this.importTable ?? NO_IMPORTS;
+  }
 
   /** The object of ours the peer names by `id` (0: the root), if it is still exported. */
   local(id: number): Referenceable | undefined {
@@ -75,7 +83,7 @@ export class RefTable {
       );
     }
     const ref = make();
-    this.imports.set(id, ref);
+    (this.importTable ??= new Map()).set(id, ref);
     return ref;
   }
 
@@ -84,7 +92,7 @@ export class RefTable {
     let ref = this.imports.get(0);
     if (ref === undefined || ref.released) {
       ref = make();
-      this.imports.set(0, ref);
+      (this.importTable ??= new Map()).set(0, ref);
     }
     return ref;
   }
@@ -92,19 +100,19 @@ export class RefTable {
   /** Forgets the peer's object `id` and answers the reference to it, if one was held. */
   takeImport(id: number): RemoteReference | undefined {
     const ref = this.imports.get(id);
-    if (ref !== undefined) this.imports.delete(id);
+    if (ref !== undefined) this.importTable?.delete(id);
     return ref;
   }
 
   /** Forgets `ref` (released by this side). */
   forget(ref: RemoteReference): void {
-    if (this.imports.get(ref.id) === ref) this.imports.delete(ref.id);
+    if (this.imports.get(ref.id) === ref) this.importTable?.delete(ref.id);
   }
 
   /** Empties both tables (the connection closed); answers the references that were held. */
   clear(): RemoteReference[] {
     const refs = [...this.imports.values()];
-    this.imports.clear();
+    this.importTable?.clear();
     this.exportsById.clear();
     this.exportIds.clear();
     return refs;

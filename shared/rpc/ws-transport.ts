@@ -29,7 +29,8 @@ function clampReason(reason: string): string {
  */
 export class WsTransport implements Transport {
   private handlers: TransportHandlers | undefined;
-  private early: [data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean][] = [];
+  /** Messages before `attach` (made with the first such; gone once attached). */
+  private early: [data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean][] | undefined;
   private earlyClose: [code: number, reason: string] | undefined;
   private closedReported = false;
 
@@ -63,7 +64,7 @@ export class WsTransport implements Transport {
         if (!isBinary && sameText(data, repeat)) return;
       }
       if (this.handlers) this.handlers.message(data, isBinary);
-      else if (this.early.length < 16) this.early.push([data, isBinary]);
+      else if ((this.early ??= []).length < 16) this.early.push([data, isBinary]);
       else ws.terminate(); // a peer flooding before we are ready is not a peer we want
     });
     ws.on('close', (code, reason) => this.reportClose(code, reason.toString()));
@@ -81,8 +82,8 @@ export class WsTransport implements Transport {
     this.upgradeFrame = undefined;
     if (first !== undefined) handlers.message(first, false);
     const early = this.early;
-    this.early = [];
-    for (const [data, isBinary] of early) handlers.message(data, isBinary);
+    this.early = undefined;
+    if (early !== undefined) for (const [data, isBinary] of early) handlers.message(data, isBinary);
     if (this.earlyClose) this.reportClose(...this.earlyClose);
     else if (this.ws.readyState === this.ws.CLOSED) this.reportClose(1006, 'closed before attach');
   }
