@@ -7,6 +7,8 @@ import {
   type Metric,
 } from 'prom-client';
 import type { CallObserver, Referenceable } from '../shared/index.js';
+import type { Refusal } from './auth/upgrade-limiter.js';
+import type { PacerRefusal } from './upgrade-pacer.js';
 
 /** Latency buckets (seconds) for RPC calls, store commits and config pushes. */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -22,8 +24,8 @@ export interface LiveFigures {
   upgrades: () => { waiting: number; refused: Record<UpgradeRefusal, number> };
 }
 
-/** Why an upgrade was refused: its address's rate or its connections not logged in (429), the queue full or waited too long (503). */
-export type UpgradeRefusal = 'rate' | 'pending' | 'full' | 'waited';
+/** Why an upgrade was refused: its address's limits (429), or the queue's (503). */
+export type UpgradeRefusal = Refusal | PacerRefusal;
 
 interface MethodCounts {
   calls: number;
