@@ -8,7 +8,6 @@ import {
   upgradeRequest,
   upgradeTarget,
   type UpgradeAnswer,
-  type UpgradeTarget,
 } from './ws-upgrade.js';
 import {
   UPGRADE_FRAME_HEADER,
@@ -78,15 +77,20 @@ export function wsConnector(options: {
   };
   const wsOptions = { ...WS_CLIENT, maxPayload: options.maxFrameBytes };
   return async (url, connect) => {
-    let target: UpgradeTarget;
-    try {
-      target = upgradeTarget(url);
-    } catch (err) {
-      throw new ZHubError('HUB_ERR_CONFIG', `invalid hub URL ${url}: ${(err as Error).message}`);
-    }
     const frame = connect?.upgradeFrame;
-    const request = upgradeRequest(target, frame !== undefined ? { 'X-Zhub-Frame': frame } : {});
-    const socket = openSocket(target, socketOptions);
+    let request: { text: string; accept: string };
+    let socket: Socket;
+    try {
+      const target = upgradeTarget(url);
+      request = upgradeRequest(target, frame !== undefined ? { 'X-Zhub-Frame': frame } : {});
+      // Throws at once only for options it cannot use (a bad localAddress).
+      socket = openSocket(target, socketOptions);
+    } catch (err) {
+      throw new ZHubError(
+        'HUB_ERR_CONFIG',
+        `cannot connect to ${url} as configured: ${(err as Error).message}`,
+      );
+    }
     socket.write(request.text, 'latin1');
     let answer: UpgradeAnswer;
     let rest: Buffer;

@@ -47,9 +47,16 @@ export function clientAddressOf(trustProxy: TrustProxy): (req: IncomingMessage) 
       : proxyAddr.compile(
           typeof trustProxy === 'string' ? trustProxy.split(',').map((v) => v.trim()) : trustProxy,
         );
+  // Asked for several times per upgrade (admission, the queue, the session): walked once.
+  const known = new WeakMap<IncomingMessage, string>();
   return (req) => {
-    const all = proxyAddr.all(req, trust);
-    return all[all.length - 1] ?? req.socket.remoteAddress ?? 'unknown';
+    let address = known.get(req);
+    if (address === undefined) {
+      const all = proxyAddr.all(req, trust);
+      address = all[all.length - 1] ?? req.socket.remoteAddress ?? 'unknown';
+      known.set(req, address);
+    }
+    return address;
   };
 }
 

@@ -28,7 +28,7 @@ export interface DepartedDaemon {
  * fleet rows (joined on a daemon's first service, left when it disconnects).
  */
 export class FleetRecord {
-  readonly departed = new Map<string, { session: DepartedDaemon; leftAt: number; code: number }>();
+  readonly departed = new Map<string, { record: DepartedDaemon; leftAt: number; code: number }>();
 
   constructor(
     private readonly fleet: FleetStore | undefined,
@@ -66,7 +66,7 @@ export class FleetRecord {
     if (!session.loggedIn) return;
     const key = daemonKey(session);
     this.departed.delete(key);
-    const copy: DepartedDaemon = {
+    const record: DepartedDaemon = {
       daemon: session.daemon,
       type: session.type,
       monitor: session.monitor,
@@ -76,7 +76,7 @@ export class FleetRecord {
       loggedInAt: session.loggedInAt,
       callsServed: session.broker.stats.callsServed,
     };
-    this.departed.set(key, { session: copy, leftAt: this.clock.now(), code });
+    this.departed.set(key, { record, leftAt: this.clock.now(), code });
     if (this.departed.size > DEPARTED_MAX)
       this.departed.delete(this.departed.keys().next().value as string);
     this.log.info({ daemon: session.daemon, user: session.user, code, err }, 'daemon disconnected');

@@ -96,7 +96,7 @@ export class Hub implements LoginAuthority, ServiceBroker {
   /** Upgrade rate and not-yet-logged-in connections per address. */
   readonly upgrades: UpgradeLimiter;
   /** The queue of admitted upgrades waiting for their turn (set by the server that feeds it). */
-  upgradeQueue: { readonly waiting: number; readonly stats: UpgradePacer['stats'] } | undefined;
+  upgradeQueue: UpgradePacer | undefined;
   private readonly loginTimers = new Map<Session, TimerHandle>();
   private readonly daemonLogin: DaemonLogin;
   private readonly usersChanged = new Set<(changes: UserChanges) => void>();

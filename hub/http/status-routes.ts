@@ -86,7 +86,7 @@ export async function hubStatus(
   const daemons = [
     ...live.map((s) => row(s, null)),
     ...elsewhere.filter((d) => d.connected),
-    ...departed.map(([, d]) => row(d.session, d.leftAt)),
+    ...departed.map(([, d]) => row(d.record, d.leftAt)),
     ...elsewhere.filter((d) => !d.connected),
   ];
   // One page of daemons (connected first): a thousand of them must not mean a megabyte a poll.

@@ -136,13 +136,13 @@ export class Broker implements RefOwnerLink, RefContext {
   /** The frame being read began with the peer's hello and carries calls after it. */
   private callsWithHello = false;
   private readyResolve!: () => void;
+  private readyReject!: (err: Error) => void;
 
   /** This connection's logger (see `logBindings`). */
   private get log(): Logger {
     return (this.childLog ??=
       this.logBindings === undefined ? this.parentLog : this.parentLog.child(this.logBindings));
   }
-  private readyReject!: (err: Error) => void;
 
   constructor(opts: BrokerOptions) {
     this.transport = opts.transport;

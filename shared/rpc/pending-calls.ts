@@ -7,6 +7,9 @@ export interface Pending {
   method: string;
 }
 
+/** Read in place of a table not made yet: never written. */
+const NONE: ReadonlyMap<number, Pending> = new Map();
+
 /**
  * The table of calls awaiting an answer, with their deadlines.
  *
@@ -14,9 +17,6 @@ export interface Pending {
  * when a new call's deadline is earlier, or when it fires. With the usual uniform timeout a
  * call costs a Map insert and delete and no timer work, which keeps the hot path cheap.
  */
-/** Read in place of a table not made yet: never written. */
-const NONE: ReadonlyMap<number, Pending> = new Map();
-
 export class PendingCalls {
   /** Made with the first call (a hub rarely calls its daemons: an empty Map is ~190 bytes). */
   private table: Map<number, Pending> | undefined;

@@ -216,6 +216,15 @@ describe('the daemon side of the WebSocket opening handshake', () => {
     }
   });
 
+  it('refuses a source address it cannot use as a configuration error', async () => {
+    const bad = wsConnector({
+      maxFrameBytes: 1024,
+      handshakeTimeoutMs: 500,
+      localAddress: 'not-an-address',
+    });
+    await expect(bad('ws://127.0.0.1:1/hub')).rejects.toMatchObject({ code: 'HUB_ERR_CONFIG' });
+  });
+
   it('reads hosts, ports and paths from ws, wss and IPv6 URLs', () => {
     expect(upgradeTarget('ws://[::1]:8789/hub')).toEqual({
       secure: false,

@@ -159,6 +159,6 @@ describe('health, readiness, metrics and status', () => {
     // Its calls served (the heartbeat and getService) are kept; its connection is not.
     expect(body.daemons[0]?.callsServed).toBeGreaterThanOrEqual(2);
     const [kept] = [...hub.zhub.hub.fleet.departed.values()];
-    expect(kept?.session).not.toHaveProperty('broker');
+    expect(kept?.record).not.toHaveProperty('broker');
   });
 });
