@@ -4,13 +4,19 @@ import { fileURLToPath } from 'node:url';
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 
 /**
- * Forks a TypeScript bench script with IPC. `BENCH_CPU_PROF=DIR` profiles every forked
- * process (`--cpu-prof`; a profile is written when the process exits by itself).
+ * Forks a TypeScript bench script with IPC, with Node options `node` besides. `BENCH_CPU_PROF=DIR`
+ * profiles every forked process (`--cpu-prof`; a profile is written when the process exits by
+ * itself).
  */
-export function forkTs(script: string, args: string[]): ChildProcess {
+export function forkTs(script: string, args: string[], node: readonly string[] = []): ChildProcess {
   const prof = process.env.BENCH_CPU_PROF;
   return fork(here(script), args, {
-    execArgv: ['--import', 'tsx', ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...node,
+      ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }

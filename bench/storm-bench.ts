@@ -11,6 +11,10 @@ import { forkTs, nextMessage, serverCpu } from './process-pair.js';
 // own process waiting for the CPU; the hub answered it as fast either way.)
 const PIN = process.env.STORM_PIN !== '0';
 const NICE = Number(process.env.STORM_NICE ?? 10);
+// Each process is given one core, and runs as a process on one core should (operations.md, "A
+// hub on one core"): with V8's garbage collector on its main thread, where its helper threads
+// could only take turns with it. `STORM_GC=parallel` runs them all with node's default instead.
+const ONE_CORE = process.env.STORM_GC === 'parallel' ? [] : ['--single-threaded-gc'];
 
 export interface StormResult {
   rawMs: number;
@@ -43,7 +47,7 @@ async function clientRun(
   /** Runs with every connection still open, before the client closes them all and exits. */
   whileOpen?: () => Promise<void>,
 ): Promise<{ ms: number; tickets: Creds; cpuUs: number }> {
-  const client = forkTs('./storm-client.ts', [mode, url, '50']);
+  const client = forkTs('./storm-client.ts', [mode, url, '50'], ONE_CORE);
   if (PIN) pinToCpu(client.pid, 1);
   if (NICE !== 0 && client.pid !== undefined) setPriority(client.pid, NICE);
   try {
@@ -78,7 +82,11 @@ export async function stormBench(n: number, passwords: number): Promise<StormRes
   try {
     const tokens = creds.filter((c) => c.user.startsWith('tok-'));
     const steadyCred = creds.find((c) => c.user === 'steady') as { user: string; secret: string };
-    const steady = forkTs('./steady-client.ts', [url, steadyCred.user, steadyCred.secret]);
+    const steady = forkTs(
+      './steady-client.ts',
+      [url, steadyCred.user, steadyCred.secret],
+      ONE_CORE,
+    );
     if (PIN) pinToCpu(steady.pid, 1);
     await nextMessage(steady, (m) => (m.ready ? true : undefined));
     await new Promise((r) => setTimeout(r, 1_000)); // warm
@@ -143,7 +151,7 @@ export async function stormBench(n: number, passwords: number): Promise<StormRes
 
 /** `n` bare ws connections to a fresh raw ws server (the baseline). */
 async function rawRun(n: number): Promise<{ ms: number; cpuUs: number }> {
-  const raw = forkTs('./server.ts', ['raw-ws']);
+  const raw = forkTs('./server.ts', ['raw-ws'], ONE_CORE);
   try {
     const url = await nextMessage(raw, (m) => m.url as string | undefined);
     if (PIN) pinToCpu(raw.pid, 0);
@@ -158,7 +166,7 @@ async function freshHub(
   n: number,
   passwords: number,
 ): Promise<{ hub: ChildProcess; url: string; creds: Creds }> {
-  const hub = forkTs('./storm-hub.ts', [String(n), String(passwords)]);
+  const hub = forkTs('./storm-hub.ts', [String(n), String(passwords)], ONE_CORE);
   const { url, creds } = await nextMessage(
     hub,
     (m) => (m.url ? (m as unknown as { url: string; creds: Creds }) : undefined),

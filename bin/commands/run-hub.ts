@@ -10,6 +10,7 @@ import {
 } from '../../hub/index.js';
 import type { HubConfig } from '../../hub/config.js';
 import { buildHub } from '../../services/index.js';
+import { oneCoreAdvice } from './one-core.js';
 
 /** The hub's TLS material from its files; both of cert and key, or neither. */
 async function hubTls(opts: HubConfig): Promise<HubServerOptions['tls']> {
@@ -37,6 +38,8 @@ async function hubTls(opts: HubConfig): Promise<HubServerOptions['tls']> {
  */
 export async function runHub(opts: HubConfig): Promise<{ zhub: ZHub; wsUrl: string; log: Logger }> {
   const log: Logger = createLogger({ level: opts.logLevel, pretty: process.stdout.isTTY });
+  const advice = oneCoreAdvice();
+  if (advice !== undefined) log.warn({ cpus: 1 }, advice);
   const usersFile = opts.users ?? defaultUsersFile(opts.data);
   const { store: users, generatedPassword } = await UserStore.open(usersFile);
   const shared =
