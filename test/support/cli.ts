@@ -30,18 +30,17 @@ export function runCli(
 
 /**
  * Starts `zhub hub` on 127.0.0.1:0 and waits until it listens; returns its URL and output so
- * far. `launch` runs node under another command (e.g. `taskset -c 0`), `node` gives node options
- of its own, `env` adds variables.
+ * far. `launch` runs node under another command (e.g. `taskset -c 0`); `node` gives node its
+ * own options.
  */
 export function startCliHub(
   args: string[],
-  opts: { launch?: string[]; node?: string[]; env?: Record<string, string> } = {},
+  opts: { launch?: string[]; node?: string[] } = {},
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   return new Promise((resolve, reject) => {
     const argv = [ZHUB_BIN, 'hub', '--port', '0', '--host', '127.0.0.1', ...args];
     const [cmd, ...pre] = [...(opts.launch ?? []), process.execPath];
     const child = spawn(cmd, [...pre, ...(opts.node ?? []), ...argv], {
-      env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
